@@ -1,0 +1,482 @@
+// Package migrate copies a collection from a Source to a Sink: pipelined
+// reads and parallel writes, bounded memory, retries, and a local state
+// file that lets a stopped or killed run resume exactly.
+package migrate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/vecmig/vecmig/adapters"
+)
+
+// Options tune a live migration.
+type Options struct {
+	BatchSize int // points per read page and per write batch
+	Workers   int // concurrent writers
+	OnExists  adapters.OnExists
+	// StatePath is the state file; required unless DryRun.
+	StatePath string
+	DryRun    bool
+	// MaxRate caps points read per second from the source (0: no cap).
+	MaxRate float64
+	Retry   *RetryPolicy
+	// Stop, when closed, ends the run gracefully: no new reads, in-flight
+	// writes finish, the state is saved, and Run returns ErrInterrupted.
+	Stop     <-chan struct{}
+	Progress Progress
+	// Logf receives notices (retries, tenant activation); nil discards them.
+	Logf func(format string, args ...any)
+}
+
+// Progress hears how far a run is; the CLI draws it.
+type Progress interface {
+	// Start gives the exact total to copy and how much earlier runs did.
+	Start(total, done uint64)
+	Add(n int)
+	Finish()
+}
+
+// ErrInterrupted is returned when Options.Stop ended the run; the state
+// file holds where to resume.
+var ErrInterrupted = errors.New("migration interrupted")
+
+// Result summarises a run.
+type Result struct {
+	Source     string            `json:"source"`
+	Target     string            `json:"target"`
+	Method     string            `json:"method"`
+	DryRun     bool              `json:"dry_run,omitempty"`
+	Resumed    bool              `json:"resumed,omitempty"`
+	Partitions []PartitionResult `json:"partitions"`
+	// Read and Written count this run's points (a resumed run re-reads
+	// from its watermark).
+	Read     uint64        `json:"points_read"`
+	Written  uint64        `json:"points_written"`
+	Retries  int64         `json:"retries"`
+	Duration time.Duration `json:"duration_ns"`
+	// SourceCount and TargetCount are exact counts after the copy.
+	SourceCount uint64 `json:"source_count"`
+	TargetCount uint64 `json:"target_count"`
+	CountsMatch bool   `json:"counts_match"`
+}
+
+// PartitionResult is the outcome for one tenant or shard key.
+type PartitionResult struct {
+	Name        string `json:"name"`
+	SourceCount uint64 `json:"source_count"`
+	TargetCount uint64 `json:"target_count"`
+	Written     uint64 `json:"points_written"`
+}
+
+// PointsPerSecond is this run's write rate.
+func (r *Result) PointsPerSecond() float64 {
+	if r.Duration <= 0 {
+		return 0
+	}
+	return float64(r.Written) / r.Duration.Seconds()
+}
+
+func (o *Options) logf(format string, args ...any) {
+	if o.Logf != nil {
+		o.Logf(format, args...)
+	}
+}
+
+// Run migrates src into dst. Both are wrapped for retries here.
+func Run(ctx context.Context, src adapters.Source, dst adapters.Sink, opts Options) (*Result, error) {
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 256
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 4
+	}
+	if opts.Retry == nil {
+		opts.Retry = DefaultRetry()
+	}
+	if opts.OnExists == "" {
+		opts.OnExists = adapters.ExistsFail
+	}
+	start := time.Now()
+	rsrc := WithRetry(src, opts.Retry)
+	rdst := WithRetrySink(dst, opts.Retry)
+	res := &Result{Source: src.Endpoint(), Target: dst.Endpoint(), Method: "live", DryRun: opts.DryRun}
+
+	def, err := rsrc.Describe(ctx)
+	if err != nil {
+		return nil, err
+	}
+	parts := def.PartitionNames()
+	counts := map[string]uint64{}
+	var total uint64
+	for _, p := range parts {
+		n, err := rsrc.Count(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		counts[p] = n
+		total += n
+	}
+	res.SourceCount = total
+
+	st, err := openState(opts, res, def, parts)
+	if err != nil {
+		return nil, err
+	}
+	res.Resumed = st != nil && st.Prepared
+
+	exists, err := rdst.Exists(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if opts.DryRun {
+		for _, p := range parts {
+			res.Partitions = append(res.Partitions, PartitionResult{Name: p, SourceCount: counts[p]})
+		}
+		if exists && opts.OnExists == adapters.ExistsFail && !res.Resumed {
+			return res, adapters.Errorf(adapters.KindExists, "%s exists; a real run would refuse it: use --on-exists append or recreate", dst.Endpoint())
+		}
+		return res, nil
+	}
+
+	if !res.Resumed {
+		if err := rdst.Prepare(ctx, def, opts.OnExists); err != nil {
+			return nil, err
+		}
+		st.Prepared = true
+		if err := st.Save(opts.StatePath); err != nil {
+			return nil, err
+		}
+	} else {
+		// The target was created by the interrupted run: keep it, and
+		// make sure partitions exist and are writable again.
+		if err := rdst.Prepare(ctx, def, adapters.ExistsAppend); err != nil {
+			return nil, err
+		}
+	}
+
+	var done uint64
+	for _, p := range parts {
+		done += st.Partitions[p].Written()
+	}
+	if opts.Progress != nil {
+		opts.Progress.Start(total, min(done, total))
+		defer opts.Progress.Finish()
+	}
+
+	workers := opts.Workers
+	if o, ok := rdst.(adapters.OrderedSink); ok && o.RequiresOrder() {
+		workers = 1
+	}
+	c := &copier{opts: opts, src: rsrc, dst: rdst, st: st, workers: workers, started: time.Now()}
+	for _, p := range parts {
+		ps := st.Partitions[p]
+		if ps.Done() {
+			continue
+		}
+		if err := c.partition(ctx, p, ps); err != nil {
+			res.Read, res.Written = c.read, c.written
+			res.Retries = opts.Retry.Retries()
+			res.Duration = time.Since(start)
+			if serr := st.Save(opts.StatePath); serr != nil {
+				err = errors.Join(err, serr)
+			}
+			return res, err
+		}
+	}
+	if err := rdst.Finish(ctx); err != nil {
+		return res, err
+	}
+	res.Read, res.Written = c.read, c.written
+
+	res.CountsMatch = true
+	for _, p := range parts {
+		n, err := rdst.Count(ctx, p)
+		if err != nil {
+			return res, err
+		}
+		res.TargetCount += n
+		res.Partitions = append(res.Partitions, PartitionResult{
+			Name: p, SourceCount: counts[p], TargetCount: n, Written: st.Partitions[p].Written(),
+		})
+		if n != counts[p] {
+			res.CountsMatch = false
+		}
+	}
+	st.Finished = true
+	if err := st.Save(opts.StatePath); err != nil {
+		return res, err
+	}
+	res.Retries = opts.Retry.Retries()
+	res.Duration = time.Since(start)
+	return res, nil
+}
+
+// openState loads the state file, or starts a new one. A state file of a
+// different migration is refused with the reason.
+func openState(opts Options, res *Result, def *adapters.Collection, parts []string) (*State, error) {
+	fp := def.Fingerprint()
+	if opts.StatePath == "" {
+		if !opts.DryRun {
+			return nil, fmt.Errorf("no state file given")
+		}
+		return NewState(res.Source, res.Target, res.Method, fp, parts), nil
+	}
+	st, err := LoadState(opts.StatePath)
+	if errors.Is(err, ErrNoState) {
+		return NewState(res.Source, res.Target, res.Method, fp, parts), nil
+	}
+	if err != nil {
+		return nil, adapters.WithKind(adapters.KindInvalid, err)
+	}
+	if why := st.Matches(res.Source, res.Target, res.Method, fp); why != nil {
+		return nil, adapters.Errorf(adapters.KindInvalid,
+			"state file %s belongs to another migration: %v; use another --state file, or delete this one to start afresh", opts.StatePath, why)
+	}
+	for _, p := range parts {
+		if st.Partitions[p] == nil {
+			// A tenant added to the source since the interrupted run.
+			st.Partitions[p] = &PartitionState{Ranges: []*RangeState{{}}}
+		}
+	}
+	return st, nil
+}
+
+// copier runs the read → write pipeline of one partition at a time.
+type copier struct {
+	opts    Options
+	src     adapters.Source
+	dst     adapters.Sink
+	st      *State
+	workers int
+	started time.Time
+
+	mu            sync.Mutex // guards read, written and the state
+	read, written uint64
+	lastSave      time.Time
+}
+
+type batch struct {
+	seq    int
+	points []adapters.Point
+}
+
+type ack struct {
+	seq int
+	n   int
+	err error
+}
+
+func (c *copier) partition(ctx context.Context, part string, ps *PartitionState) error {
+	if a, ok := c.src.(adapters.PartitionActivator); ok {
+		undo, err := a.ActivatePartition(ctx, part)
+		if err != nil {
+			return fmt.Errorf("activate partition %q on %s to read it: %w", part, c.src.Endpoint(), err)
+		}
+		defer func() {
+			uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+			defer cancel()
+			if err := undo(uctx); err != nil {
+				c.opts.logf("warning: could not put partition %q of %s back to its status: %v", part, c.src.Endpoint(), err)
+			}
+		}()
+	}
+	for _, r := range ps.Ranges {
+		if r.Done {
+			continue
+		}
+		if err := c.copyRange(ctx, part, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// copyRange reads pages after the range's watermark and writes them with
+// c.workers writers. The watermark advances only over a contiguous prefix
+// of acknowledged batches.
+func (c *copier) copyRange(ctx context.Context, part string, r *RangeState) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	batches := make(chan batch, c.workers)
+	acks := make(chan ack, c.workers*2)
+	lastIDs := map[int]adapters.ID{} // seq → last id of the batch, until acknowledged
+	var lastMu sync.Mutex
+
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		readErr <- c.readLoop(ctx, part, r, batches, lastIDs, &lastMu)
+	}()
+
+	var wg sync.WaitGroup
+	for i := 0; i < c.workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range batches {
+				err := c.dst.Write(ctx, part, b.points)
+				if err != nil {
+					err = fmt.Errorf("write %d points (ids %s to %s) to %s: %w",
+						len(b.points), b.points[0].ID, b.points[len(b.points)-1].ID, c.dst.Endpoint(), err)
+				}
+				acks <- ack{seq: b.seq, n: len(b.points), err: err}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(acks) }()
+
+	next := 0 // the next seq the watermark waits for
+	doneSeqs := map[int]int{}
+	var firstErr error
+	for a := range acks {
+		if a.err != nil {
+			if firstErr == nil {
+				firstErr = a.err
+				cancel()
+			}
+			continue
+		}
+		doneSeqs[a.seq] = a.n
+		advanced := false
+		for {
+			n, ok := doneSeqs[next]
+			if !ok {
+				break
+			}
+			delete(doneSeqs, next)
+			lastMu.Lock()
+			id := lastIDs[next]
+			delete(lastIDs, next)
+			lastMu.Unlock()
+			c.mu.Lock()
+			r.Watermark = &id
+			r.Written += uint64(n)
+			c.written += uint64(n)
+			c.mu.Unlock()
+			if c.opts.Progress != nil {
+				c.opts.Progress.Add(n)
+			}
+			next++
+			advanced = true
+		}
+		if advanced && time.Since(c.lastSave) > 500*time.Millisecond {
+			if err := c.save(); err != nil && firstErr == nil {
+				firstErr = err
+				cancel()
+			}
+		}
+	}
+	rerr := <-readErr
+	switch {
+	case firstErr != nil:
+		return firstErr
+	case errors.Is(rerr, ErrInterrupted):
+		if err := c.save(); err != nil {
+			return errors.Join(rerr, err)
+		}
+		return rerr
+	case rerr != nil:
+		return rerr
+	}
+	r.Done = true
+	return c.save()
+}
+
+func (c *copier) save() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lastSave = time.Now()
+	return c.st.Save(c.opts.StatePath)
+}
+
+// readLoop reads pages in id order and hands them to the writers. It never
+// holds more than the channel's capacity plus one page in memory.
+func (c *copier) readLoop(ctx context.Context, part string, r *RangeState, out chan<- batch, lastIDs map[int]adapters.ID, mu *sync.Mutex) error {
+	after := r.Watermark
+	if after == nil {
+		after = r.From
+	}
+	seq := 0
+	for {
+		select {
+		case <-c.opts.Stop:
+			return ErrInterrupted
+		case <-ctx.Done():
+			return ctx.Err()
+		default:
+		}
+		if err := c.throttle(ctx); err != nil {
+			return err
+		}
+		page, err := c.src.Read(ctx, adapters.ReadRequest{Partition: part, After: after, Limit: c.opts.BatchSize})
+		if err != nil {
+			return fmt.Errorf("read %s partition %q after %v: %w", c.src.Endpoint(), part, idOrStart(after), err)
+		}
+		pts := page.Points
+		if r.To != nil {
+			k := sort.Search(len(pts), func(i int) bool { return r.To.Less(pts[i].ID) })
+			if k < len(pts) {
+				pts, page.Done = pts[:k], true
+			}
+		}
+		if len(pts) > 0 {
+			last := pts[len(pts)-1].ID
+			mu.Lock()
+			lastIDs[seq] = last
+			mu.Unlock()
+			c.mu.Lock()
+			c.read += uint64(len(pts))
+			c.mu.Unlock()
+			select {
+			case out <- batch{seq: seq, points: pts}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			seq++
+			after = &last
+		}
+		if page.Done {
+			return nil
+		}
+		if len(pts) == 0 {
+			return fmt.Errorf("read %s partition %q after %v: the source returned an empty page that is not the last; this is a bug in its adapter", c.src.Endpoint(), part, idOrStart(after))
+		}
+	}
+}
+
+// throttle keeps the read rate under MaxRate points per second.
+func (c *copier) throttle(ctx context.Context) error {
+	if c.opts.MaxRate <= 0 {
+		return nil
+	}
+	c.mu.Lock()
+	due := c.started.Add(time.Duration(float64(c.read) / c.opts.MaxRate * float64(time.Second)))
+	c.mu.Unlock()
+	d := time.Until(due)
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.opts.Stop:
+		return ErrInterrupted
+	case <-t.C:
+		return nil
+	}
+}
+
+func idOrStart(id *adapters.ID) string {
+	if id == nil {
+		return "the start"
+	}
+	return id.String()
+}
