@@ -1,0 +1,42 @@
+package qdrant
+
+import (
+	"context"
+	"sort"
+
+	"github.com/vecmig/vecmig/adapters"
+)
+
+// Inspect reports the server's version and collections and, when the
+// endpoint's collection exists, its definition and exact counts per
+// partition. It only reads.
+func Inspect(ctx context.Context, ep *adapters.Endpoint, cfg adapters.Config) (*adapters.Info, error) {
+	c, err := dial(ctx, ep, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer c.close()
+	info := &adapters.Info{Engine: "qdrant", Version: c.version}
+	cctx, cancel := c.call(ctx)
+	names, err := c.client.ListCollections(cctx)
+	cancel()
+	if err != nil {
+		return nil, c.classify(ctx, err, "list collections")
+	}
+	sort.Strings(names)
+	info.Collections = names
+	ok, err := c.exists(ctx)
+	if err != nil || !ok {
+		return info, err
+	}
+	if info.Definition, _, err = c.describe(ctx); err != nil {
+		return nil, err
+	}
+	info.Counts = map[string]uint64{}
+	for _, p := range info.Definition.PartitionNames() {
+		if info.Counts[p], err = c.count(ctx, p); err != nil {
+			return nil, err
+		}
+	}
+	return info, nil
+}

@@ -1,0 +1,399 @@
+package qdrant
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/qdrant/go-client/qdrant"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/vecmig/vecmig/adapters"
+)
+
+// Sink creates and writes one Qdrant collection.
+type Sink struct {
+	c *conn
+
+	mu      sync.Mutex
+	vectors map[string]adapters.VectorSpec // the target's, once known; to name a rejected point
+}
+
+var _ adapters.Sink = (*Sink)(nil)
+
+// OpenSink connects to the collection's server for writing.
+func OpenSink(ctx context.Context, ep *adapters.Endpoint, cfg adapters.Config) (*Sink, error) {
+	c, err := dial(ctx, ep, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Sink{c: c}, nil
+}
+
+// Exists reports whether the target collection exists.
+func (s *Sink) Exists(ctx context.Context) (bool, error) { return s.c.exists(ctx) }
+
+// Prepare creates the collection from def, or keeps or recreates it.
+//
+// Creating needs a definition taken from Qdrant (def.Engine "qdrant"):
+// every setting in its Native document is recreated, then the payload
+// indexes, the shard keys (def's partitions) and the aliases that do not
+// exist on the target yet. Appending to an existing collection only needs
+// the vectors to match, so it also accepts definitions from other engines.
+func (s *Sink) Prepare(ctx context.Context, def *adapters.Collection, onExists adapters.OnExists) error {
+	exists, err := s.c.exists(ctx)
+	if err != nil {
+		return err
+	}
+	if exists {
+		switch onExists {
+		case adapters.ExistsAppend:
+			return s.keep(ctx, def)
+		case adapters.ExistsRecreate:
+			// Check the whole definition before deleting anything.
+			if _, err := s.plan(def); err != nil {
+				return err
+			}
+			cctx, cancel := s.c.call(ctx)
+			err := s.c.client.DeleteCollection(cctx, s.c.coll)
+			cancel()
+			if err != nil {
+				return s.c.classify(ctx, err, "delete collection")
+			}
+		case adapters.ExistsFail, "":
+			return adapters.Errorf(adapters.KindExists, "%s: collection %q exists on the target; use --on-exists append to write into it or recreate to replace it", s.c.prefix, s.c.coll)
+		default:
+			return adapters.Errorf(adapters.KindInvalid, "%s: --on-exists %q is not one of fail, append, recreate", s.c.prefix, onExists)
+		}
+	}
+	return s.create(ctx, def)
+}
+
+func (s *Sink) nativeOf(def *adapters.Collection) (*Native, error) {
+	if def.Engine != "qdrant" {
+		return nil, adapters.Errorf(adapters.KindIncompatible, "%s: cross-engine definition mapping is not supported yet; the definition comes from %q. Create collection %q on the target yourself and run again with --on-exists append", s.c.prefix, def.Engine, s.c.coll)
+	}
+	n, err := ParseNative(def.Native)
+	if err != nil {
+		return nil, adapters.Errorf(adapters.KindIncompatible, "%s: %w", s.c.prefix, err)
+	}
+	if len(n.Unmapped) > 0 {
+		return nil, adapters.Errorf(adapters.KindIncompatible, "%s: the source collection has settings this vecmig cannot recreate (%s); create collection %q on the target yourself and run again with --on-exists append", s.c.prefix, strings.Join(n.Unmapped, ", "), s.c.coll)
+	}
+	return n, nil
+}
+
+// creation is every request that makes the collection, in order.
+type creation struct {
+	create  *qdrant.CreateCollection
+	update  *qdrant.UpdateCollection // nil when not needed
+	indexes []*qdrant.CreateFieldIndexCollection
+	keys    []*qdrant.ShardKey
+	aliases []string
+}
+
+// plan checks def and builds the requests, without calling the server.
+func (s *Sink) plan(def *adapters.Collection) (*creation, error) {
+	n, err := s.nativeOf(def)
+	if err != nil {
+		return nil, err
+	}
+	p := &creation{aliases: n.Aliases}
+	if p.create, p.update, err = createRequest(s.c.coll, n.Config); err != nil {
+		return nil, adapters.Errorf(adapters.KindIncompatible, "%s: %w", s.c.prefix, err)
+	}
+	if p.indexes, err = indexRequests(s.c.coll, n.PayloadSchema); err != nil {
+		return nil, adapters.Errorf(adapters.KindIncompatible, "%s: %w", s.c.prefix, err)
+	}
+	if p.keys, err = s.shardKeys(def, n); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (s *Sink) create(ctx context.Context, def *adapters.Collection) error {
+	p, err := s.plan(def)
+	if err != nil {
+		return err
+	}
+	s.setVectors(nil) // the new collection's, described when needed
+	cctx, cancel := s.c.call(ctx)
+	defer cancel()
+	if err := s.c.client.CreateCollection(cctx, p.create); err != nil {
+		return s.c.classify(ctx, err, "create collection")
+	}
+	// From here on a failure leaves a half-made collection: say so.
+	half := fmt.Sprintf("; collection %q was created but is incomplete: run again with --on-exists recreate", s.c.coll)
+	if p.update != nil {
+		if err := s.c.client.UpdateCollection(cctx, p.update); err != nil {
+			return fmt.Errorf("%w%s", s.c.classify(ctx, err, "update collection"), half)
+		}
+	}
+	for _, r := range p.indexes {
+		if _, err := s.c.client.CreateFieldIndex(cctx, r); err != nil {
+			return fmt.Errorf("%w%s", s.c.classify(ctx, err, fmt.Sprintf("create payload index %q", r.FieldName)), half)
+		}
+	}
+	if err := s.createShardKeys(cctx, ctx, p.keys, nil); err != nil {
+		return fmt.Errorf("%w%s", err, half)
+	}
+	return s.createAliases(cctx, ctx, p.aliases)
+}
+
+// shardKeys returns the keys to create: def's partitions.
+func (s *Sink) shardKeys(def *adapters.Collection, n *Native) ([]*qdrant.ShardKey, error) {
+	custom := n.Config.GetParams().GetShardingMethod() == qdrant.ShardingMethod_Custom
+	if !def.Partitioned {
+		return nil, nil
+	}
+	if !custom {
+		return nil, adapters.Errorf(adapters.KindIncompatible, "%s: the definition has partitions but its sharding method is not custom", s.c.prefix)
+	}
+	var keys []*qdrant.ShardKey
+	for _, p := range def.Partitions {
+		k, err := ShardKeyOf(p.Name)
+		if err != nil {
+			return nil, adapters.Errorf(adapters.KindInvalid, "%s: %w", s.c.prefix, err)
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
+}
+
+// createShardKeys creates the keys not in have.
+func (s *Sink) createShardKeys(cctx, ctx context.Context, keys []*qdrant.ShardKey, have map[string]bool) error {
+	for _, k := range keys {
+		name := PartitionName(k)
+		if have[name] {
+			continue
+		}
+		if err := s.c.client.CreateShardKey(cctx, s.c.coll, &qdrant.CreateShardKey{ShardKey: k}); err != nil {
+			return s.c.classify(ctx, err, fmt.Sprintf("create shard key %q", name))
+		}
+	}
+	return nil
+}
+
+// createAliases creates the source's aliases where no alias of that name
+// exists on the target; an existing alias is left pointing where it does.
+func (s *Sink) createAliases(cctx, ctx context.Context, aliases []string) error {
+	if len(aliases) == 0 {
+		return nil
+	}
+	existing, err := s.c.client.ListAliases(cctx)
+	if err != nil {
+		return s.c.classify(ctx, err, "list aliases")
+	}
+	taken := map[string]bool{}
+	for _, a := range existing {
+		taken[a.GetAliasName()] = true
+	}
+	for _, a := range aliases {
+		if taken[a] {
+			continue
+		}
+		if err := s.c.client.CreateAlias(cctx, a, s.c.coll); err != nil {
+			return s.c.classify(ctx, err, fmt.Sprintf("create alias %q", a))
+		}
+	}
+	return nil
+}
+
+// keep checks an existing collection can take def's points: the same
+// vectors (name, kind, size, distance, datatype), and def's partitions,
+// creating missing shard keys.
+func (s *Sink) keep(ctx context.Context, def *adapters.Collection) error {
+	have, _, err := s.c.describe(ctx)
+	if err != nil {
+		return err
+	}
+	s.setVectors(have.Vectors)
+	if diff := vectorDiff(def.Vectors, have.Vectors); diff != "" {
+		return adapters.Errorf(adapters.KindIncompatible, "%s: the existing collection does not match the source: %s; use --on-exists recreate to replace it, or another target name", s.c.prefix, diff)
+	}
+	if !def.Partitioned {
+		if have.Partitioned {
+			return adapters.Errorf(adapters.KindIncompatible, "%s: the existing collection uses custom shard keys but the source has no partitions; use another target name", s.c.prefix)
+		}
+		return nil
+	}
+	if !have.Partitioned {
+		return adapters.Errorf(adapters.KindIncompatible, "%s: the source has partitions (%s) but the existing collection does not use custom shard keys; use --on-exists recreate or another target name", s.c.prefix, strings.Join(def.PartitionNames(), ", "))
+	}
+	got := map[string]bool{}
+	for _, p := range have.Partitions {
+		got[p.Name] = true
+	}
+	var keys []*qdrant.ShardKey
+	for _, p := range def.Partitions {
+		k, err := ShardKeyOf(p.Name)
+		if err != nil {
+			return adapters.Errorf(adapters.KindInvalid, "%s: %w", s.c.prefix, err)
+		}
+		keys = append(keys, k)
+	}
+	cctx, cancel := s.c.call(ctx)
+	defer cancel()
+	return s.createShardKeys(cctx, ctx, keys, got)
+}
+
+// vectorDiff says how two vector declarations differ, "" when they agree.
+func vectorDiff(want, have map[string]adapters.VectorSpec) string {
+	var d []string
+	for name, w := range want {
+		h, ok := have[name]
+		switch {
+		case !ok:
+			d = append(d, fmt.Sprintf("vector %s is missing", vectorName(name)))
+		case w.Kind != h.Kind:
+			d = append(d, fmt.Sprintf("vector %s is %s, not %s", vectorName(name), h.Kind, w.Kind))
+		case w.Size != 0 && w.Size != h.Size:
+			d = append(d, fmt.Sprintf("vector %s has %d dimensions, not %d", vectorName(name), h.Size, w.Size))
+		case w.Distance != "" && w.Distance != h.Distance:
+			d = append(d, fmt.Sprintf("vector %s uses distance %s, not %s", vectorName(name), h.Distance, w.Distance))
+		case w.Datatype != "" && w.Datatype != h.Datatype:
+			d = append(d, fmt.Sprintf("vector %s stores %s, not %s", vectorName(name), h.Datatype, w.Datatype))
+		}
+	}
+	for name := range have {
+		if _, ok := want[name]; !ok {
+			d = append(d, fmt.Sprintf("vector %s exists only on the target", vectorName(name)))
+		}
+	}
+	sort.Strings(d)
+	return strings.Join(d, "; ")
+}
+
+func vectorName(name string) string {
+	if name == adapters.DefaultVector {
+		return "(unnamed)"
+	}
+	return fmt.Sprintf("%q", name)
+}
+
+// Write upserts points into a partition and waits until they are applied.
+func (s *Sink) Write(ctx context.Context, partition string, points []adapters.Point) error {
+	if len(points) == 0 {
+		return nil
+	}
+	sel, err := s.c.selector(partition)
+	if err != nil {
+		return err
+	}
+	req := &qdrant.UpsertPoints{
+		CollectionName:   s.c.coll,
+		Wait:             ptr(true),
+		Points:           make([]*qdrant.PointStruct, len(points)),
+		ShardKeySelector: sel,
+	}
+	for i := range points {
+		ps, err := qdrantPoint(&points[i])
+		if err != nil {
+			return adapters.Errorf(adapters.KindInvalid, "%s: point %s cannot be written: %w", s.c.prefix, points[i].ID, err)
+		}
+		req.Points[i] = ps
+	}
+	cctx, cancel := s.c.call(ctx)
+	defer cancel()
+	if _, err := s.c.client.Upsert(cctx, req); err != nil {
+		if status.Code(err) == codes.InvalidArgument && ctx.Err() == nil {
+			return adapters.Errorf(adapters.KindInvalid, "%s: the server rejected a batch of %d points (ids %s to %s)%s: %s%s", s.c.prefix, len(points), points[0].ID, points[len(points)-1].ID, inPartition(partition), grpcMessage(err), s.culprit(ctx, points))
+		}
+		return s.c.classify(ctx, err, fmt.Sprintf("write %d points (ids %s to %s)%s", len(points), points[0].ID, points[len(points)-1].ID, inPartition(partition)))
+	}
+	return nil
+}
+
+// culprit names the first point of a rejected batch that does not fit the
+// collection's vectors, or "" when none is found.
+func (s *Sink) culprit(ctx context.Context, points []adapters.Point) string {
+	s.mu.Lock()
+	specs := s.vectors
+	s.mu.Unlock()
+	if specs == nil {
+		def, _, err := s.c.describe(ctx)
+		if err != nil {
+			return ""
+		}
+		specs = def.Vectors
+		s.setVectors(specs)
+	}
+	for i := range points {
+		if why := misfit(&points[i], specs); why != "" {
+			return fmt.Sprintf(" (point %s: %s)", points[i].ID, why)
+		}
+	}
+	return ""
+}
+
+func (s *Sink) setVectors(v map[string]adapters.VectorSpec) {
+	s.mu.Lock()
+	s.vectors = v
+	s.mu.Unlock()
+}
+
+// misfit says why a point does not fit the declared vectors, "" if it does.
+func misfit(p *adapters.Point, specs map[string]adapters.VectorSpec) string {
+	for _, name := range p.VectorNames() {
+		v := p.Vectors[name]
+		spec, ok := specs[name]
+		switch {
+		case !ok:
+			return fmt.Sprintf("vector %s is not declared by the collection", vectorName(name))
+		case v.Kind() != spec.Kind:
+			return fmt.Sprintf("vector %s is %s, the collection declares it %s", vectorName(name), v.Kind(), spec.Kind)
+		case spec.Kind == "dense" && spec.Size > 0 && len(v.Dense) != spec.Size:
+			return fmt.Sprintf("vector %s has %d dimensions, the collection %d", vectorName(name), len(v.Dense), spec.Size)
+		case spec.Kind == "multi" && spec.Size > 0:
+			for j, sub := range v.Multi {
+				if len(sub) != spec.Size {
+					return fmt.Sprintf("sub-vector %d of %s has %d dimensions, the collection %d", j, vectorName(name), len(sub), spec.Size)
+				}
+			}
+		}
+	}
+	return ""
+}
+
+func inPartition(p string) string {
+	if p == "" {
+		return ""
+	}
+	return fmt.Sprintf(" to partition %q", p)
+}
+
+// Finish has nothing to flush (every write waited for the server to apply
+// it); it checks the collection is still there and not failed, so that a
+// run does not end in success on a broken target.
+func (s *Sink) Finish(ctx context.Context) error {
+	cctx, cancel := s.c.call(ctx)
+	defer cancel()
+	info, err := s.c.client.GetCollectionInfo(cctx, s.c.coll)
+	if err != nil {
+		if status.Code(err) == codes.NotFound && ctx.Err() == nil {
+			return adapters.Errorf(adapters.KindNotFound, "%s: collection %q disappeared while it was being written; was it deleted by someone else?", s.c.prefix, s.c.coll)
+		}
+		return s.c.classify(ctx, err, "check the collection after writing")
+	}
+	if info.GetStatus() == qdrant.CollectionStatus_Red {
+		return fmt.Errorf("%s: the collection's status is red after writing (optimizer: %s); see the Qdrant server log", s.c.prefix, info.GetOptimizerStatus().GetError())
+	}
+	return nil
+}
+
+// Count returns the exact number of points in a partition of the target.
+func (s *Sink) Count(ctx context.Context, partition string) (uint64, error) {
+	return s.c.count(ctx, partition)
+}
+
+// Endpoint names the target, without secrets.
+func (s *Sink) Endpoint() string { return s.c.ep }
+
+// Version is the server's version, as HealthCheck reported it.
+func (s *Sink) Version() string { return s.c.version }
+
+// Close closes the connections.
+func (s *Sink) Close() error { return s.c.close() }
