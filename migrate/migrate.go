@@ -320,11 +320,8 @@ func (c *copier) copyRange(ctx context.Context, part string, r *RangeState) erro
 		go func() {
 			defer wg.Done()
 			for b := range batches {
+				// Adapters name the rejected points in their errors.
 				err := c.dst.Write(ctx, part, b.points)
-				if err != nil {
-					err = fmt.Errorf("write %d points (ids %s to %s) to %s: %w",
-						len(b.points), b.points[0].ID, b.points[len(b.points)-1].ID, c.dst.Endpoint(), err)
-				}
 				acks <- ack{seq: b.seq, n: len(b.points), err: err}
 			}
 		}()
