@@ -151,6 +151,7 @@ func Run(ctx context.Context, src adapters.Source, dst adapters.Sink, opts Optio
 		if err := st.Save(opts.StatePath); err != nil {
 			return nil, err
 		}
+		opts.logf("progress is saved in %s", opts.StatePath)
 	} else {
 		// The target was created by the interrupted run: keep it, and
 		// make sure partitions exist and are writable again.

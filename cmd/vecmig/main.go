@@ -1,0 +1,96 @@
+// Command vecmig moves vector data between Qdrant and Weaviate instances
+// (and file dumps) and proves the copy is right.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/vecmig/vecmig/adapters"
+	"github.com/vecmig/vecmig/adapters/all"
+)
+
+// Exit codes, documented in the README.
+const (
+	exitOK          = 0 // done, and the two sides agree
+	exitDiffer      = 1 // done, but the target differs from the source
+	exitError       = 2 // could not run, or failed: bad input, unreachable, auth, rejected data
+	exitInterrupted = 3 // stopped by a signal; the state file says where to resume
+)
+
+// exitError carries an exit code through urfave/cli.
+type codeError struct {
+	code int
+	err  error
+}
+
+func (e *codeError) Error() string { return e.err.Error() }
+func (e *codeError) Unwrap() error { return e.err }
+
+func withCode(code int, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &codeError{code: code, err: err}
+}
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	os.Exit(run(context.Background(), os.Args, os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	app := newApp(stdout, stderr)
+	err := app.RunContext(ctx, args)
+	if err == nil {
+		return exitOK
+	}
+	code := exitError
+	var ce *codeError
+	if errors.As(err, &ce) {
+		code = ce.code
+	}
+	if code != exitDiffer || !errors.Is(err, errReported) {
+		fmt.Fprintf(stderr, "vecmig: %v\n", err)
+	}
+	return code
+}
+
+// errReported marks an outcome already printed in the summary.
+var errReported = errors.New("reported above")
+
+func newApp(stdout, stderr io.Writer) *cli.App {
+	reg := all.Registry()
+	return &cli.App{
+		Name:            "vecmig",
+		Usage:           "move vector collections between Qdrant, Weaviate and file dumps, and prove the copy is right",
+		Version:         version,
+		Writer:          stdout,
+		ErrWriter:       stderr,
+		HideHelpCommand: true,
+		ExitErrHandler:  func(*cli.Context, error) {}, // run() prints errors and picks the exit code
+		Commands: []*cli.Command{
+			migrateCommand(reg),
+			inspectCommand(reg),
+		},
+	}
+}
+
+// apiKeyFlags are the flags and environment variables for both sides' keys.
+func apiKeyFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "from-api-key", EnvVars: []string{"VECMIG_FROM_API_KEY"}, Usage: "API key of the source (prefer the environment variable: flags show in `ps`)"},
+		&cli.StringFlag{Name: "to-api-key", EnvVars: []string{"VECMIG_TO_API_KEY"}, Usage: "API key of the target (prefer the environment variable)"},
+	}
+}
+
+func config(c *cli.Context, keyFlag string) adapters.Config {
+	return adapters.Config{APIKey: adapters.NewSecret(c.String(keyFlag)), Timeout: c.Duration("timeout")}
+}
