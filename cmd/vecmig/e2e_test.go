@@ -10,9 +10,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -457,4 +459,41 @@ func TestRetriesTransientFaults(t *testing.T) {
 		t.Errorf("summary %+v: want at least 5 retries and equal counts", sum)
 	}
 	assertCopied(t, from, to, q1.APIKey, "")
+}
+
+// TestInspect prints the definition and exact counts per shard key.
+func TestInspect(t *testing.T) {
+	q := qdranttest.Instance(t, 1)
+	var fx adaptertest.Fixture
+	for _, f := range adaptertest.QdrantFixtures(600) {
+		if f.Def.Partitioned {
+			fx = f
+		}
+	}
+	if fx.Def == nil {
+		t.Fatal("no partitioned Qdrant fixture")
+	}
+	url := q.Endpoint(q.NewName(t, "inspect"))
+	adaptertest.Load(t, all.Registry(), adapters.Config{APIKey: adapters.NewSecret(q.APIKey)}, url, fx)
+	env := []string{"VECMIG_API_KEY=" + q.APIKey}
+	r := runVecmig(t, t.TempDir(), env, "inspect", url)
+	mustExit(t, r, 0)
+	if !strings.Contains(r.stdout, fmt.Sprintf("points:      %d (exact)", fx.Total())) {
+		t.Errorf("inspect does not give the exact total %d:\n%s", fx.Total(), r.stdout)
+	}
+	for part, ps := range fx.Points {
+		if !regexp.MustCompile(`partition ` + regexp.QuoteMeta(part) + ` +` + fmt.Sprint(len(ps)) + ` points`).MatchString(r.stdout) {
+			t.Errorf("inspect does not count partition %q as %d:\n%s", part, len(ps), r.stdout)
+		}
+	}
+	r = runVecmig(t, t.TempDir(), env, "inspect", "--json", url)
+	mustExit(t, r, 0)
+	var info adapters.Info
+	if err := json.Unmarshal([]byte(r.stdout), &info); err != nil || info.Engine != "qdrant" || info.Definition == nil {
+		t.Errorf("inspect --json = %+v, %v", info, err)
+	}
+	r = runVecmig(t, t.TempDir(), env, "inspect", q.Endpoint("no_such_collection"))
+	if r.code == 0 && !strings.Contains(r.stdout, "no such collection") {
+		t.Errorf("inspect of a missing collection: code %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 }
