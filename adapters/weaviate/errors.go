@@ -1,0 +1,203 @@
+package weaviate
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/vecmig/vecmig/adapters"
+)
+
+// rest sends one REST request with the API key and the request timeout,
+// decodes a 2xx answer into out (when not nil) and classifies failures by
+// HTTP status. It returns the status code.
+func (c *conn) rest(ctx context.Context, method, path string, body, out any) (int, error) {
+	return c.restAs(ctx, method+" "+path, method, path, body, out)
+}
+
+// restAs is rest with what the request does, for messages.
+func (c *conn) restAs(ctx context.Context, what, method, path string, body, out any) (int, error) {
+	var rd io.Reader
+	if body != nil {
+		switch b := body.(type) {
+		case []byte:
+			rd = bytes.NewReader(b)
+		case json.RawMessage:
+			rd = bytes.NewReader(b)
+		default:
+			raw, err := json.Marshal(body)
+			if err != nil {
+				return 0, c.errorf(adapters.KindInvalid, "%s: encode the request: %w", what, err)
+			}
+			rd = bytes.NewReader(raw)
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return 0, c.errorf(adapters.KindInvalid, "%s: %w", what, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	if c.key.IsSet() {
+		req.Header.Set("Authorization", "Bearer "+c.key.Reveal())
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, c.transportErr(what, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return resp.StatusCode, c.transportErr(what, err)
+	}
+	if resp.StatusCode/100 != 2 {
+		return resp.StatusCode, c.httpErr(what, resp, data)
+	}
+	if out != nil && len(data) > 0 {
+		if raw, ok := out.(*json.RawMessage); ok {
+			*raw = append((*raw)[:0], data...)
+			return resp.StatusCode, nil
+		}
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber()
+		if err := dec.Decode(out); err != nil {
+			return resp.StatusCode, c.errorf(adapters.KindUnknown, "%s: unexpected answer (%v): %.200s", what, err, data)
+		}
+	}
+	return resp.StatusCode, nil
+}
+
+// transportErr classifies a failure to get an HTTP answer at all.
+func (c *conn) transportErr(what string, err error) error {
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("%s: %s: %w", c.where, what, err)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return adapters.Retryable(fmt.Errorf("%s: %s: no answer within %s: %w", c.where, what, c.timeout, err), 0)
+	}
+	// Refused connections, resets and the like may pass (a restarting
+	// server): retryable; open turns them into KindUnreachable.
+	return adapters.Retryable(fmt.Errorf("%s: %s: %w", c.where, what, err), 0)
+}
+
+// isConnErr reports a connection that could not be made at all.
+func isConnErr(err error) bool {
+	var op *net.OpError
+	var dns *net.DNSError
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &dns) || (errors.As(err, &op) && op.Op == "dial")
+}
+
+// serverMessage extracts Weaviate's error messages from an answer body.
+func serverMessage(data []byte) string {
+	var e struct {
+		Error []struct {
+			Message string `json:"message"`
+		} `json:"error"`
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(data, &e) == nil {
+		var ms []string
+		for _, m := range e.Error {
+			ms = append(ms, m.Message)
+		}
+		if e.Message != "" {
+			ms = append(ms, e.Message)
+		}
+		if len(ms) > 0 {
+			return strings.Join(ms, "; ")
+		}
+	}
+	s := strings.TrimSpace(string(data))
+	if len(s) > 300 {
+		s = s[:300] + "..."
+	}
+	return s
+}
+
+func (c *conn) httpErr(what string, resp *http.Response, data []byte) error {
+	msg := fmt.Errorf("%s: %s: HTTP %d: %s", c.where, what, resp.StatusCode, serverMessage(data))
+	switch resp.StatusCode {
+	case http.StatusUnauthorized, http.StatusForbidden:
+		return adapters.WithKind(adapters.KindAuth, fmt.Errorf("%w; check the API key (--from-api-key/--to-api-key) and its permissions", msg))
+	case http.StatusNotFound:
+		return adapters.WithKind(adapters.KindNotFound, msg)
+	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return adapters.Retryable(msg, retryAfter(resp.Header.Get("Retry-After")))
+	case http.StatusBadRequest, http.StatusUnprocessableEntity:
+		return adapters.WithKind(adapters.KindInvalid, msg)
+	}
+	return adapters.WithKind(adapters.KindUnknown, msg)
+}
+
+func retryAfter(h string) time.Duration {
+	if h == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(strings.TrimSpace(h)); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(h); err == nil {
+		if d := time.Until(t); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+// grpcErr classifies a gRPC failure by its status code.
+func (c *conn) grpcErr(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	st, ok := status.FromError(err)
+	if !ok {
+		if errors.Is(err, context.Canceled) {
+			return fmt.Errorf("%s: %s: %w", c.where, what, err)
+		}
+		return adapters.Retryable(fmt.Errorf("%s: %s: %w", c.where, what, err), 0)
+	}
+	msg := fmt.Errorf("%s: %s: %s (gRPC %s)", c.where, what, st.Message(), st.Code())
+	switch st.Code() {
+	case codes.Unavailable, codes.DeadlineExceeded, codes.Aborted:
+		return adapters.Retryable(msg, 0)
+	case codes.ResourceExhausted:
+		return adapters.Retryable(msg, grpcRetryAfter(st))
+	case codes.Unauthenticated, codes.PermissionDenied:
+		return adapters.WithKind(adapters.KindAuth, fmt.Errorf("%w; check the API key (--from-api-key/--to-api-key) and its permissions", msg))
+	case codes.NotFound:
+		return adapters.WithKind(adapters.KindNotFound, msg)
+	case codes.InvalidArgument, codes.FailedPrecondition, codes.OutOfRange:
+		return adapters.WithKind(adapters.KindInvalid, msg)
+	case codes.Canceled:
+		return msg
+	}
+	return adapters.WithKind(adapters.KindUnknown, msg)
+}
+
+// grpcRetryAfter reads a retry delay a server may put in the status details
+// (google.rpc.RetryInfo); Weaviate rarely does.
+func grpcRetryAfter(st *status.Status) time.Duration {
+	for _, d := range st.Details() {
+		if ri, ok := d.(*errdetails.RetryInfo); ok && ri.GetRetryDelay() != nil {
+			return ri.GetRetryDelay().AsDuration()
+		}
+	}
+	return 0
+}

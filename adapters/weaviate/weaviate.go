@@ -1,0 +1,159 @@
+// Package weaviate is vecmig's Weaviate adapter: a read-only Source, a Sink
+// and Inspect over one class.
+//
+//	weaviate://HOST[:HTTP_PORT]/CLASS[?grpc_port=50051&tls=true&tenant=a,b]
+//
+// Schema, tenants and counts go through REST (the class schema is copied as
+// raw JSON, never through the client's models, which drop newer fields);
+// objects are read and written through gRPC.
+package weaviate
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net/http"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+
+	pb "github.com/weaviate/weaviate/grpc/generated/protocol/v1"
+
+	"github.com/vecmig/vecmig/adapters"
+)
+
+// Scheme is the endpoint URL scheme of this adapter.
+const Scheme = "weaviate"
+
+const (
+	defaultHTTPPort = 8080
+	defaultGRPCPort = 50051
+	defaultTimeout  = 60 * time.Second
+	openTimeout     = 10 * time.Second
+	maxMsgSize      = 512 << 20
+	// maxLimit is Weaviate's default QUERY_MAXIMUM_RESULTS.
+	maxLimit = 10000
+)
+
+// Driver returns the registry entry for weaviate:// endpoints.
+func Driver() adapters.Driver {
+	return adapters.Driver{
+		Scheme: Scheme,
+		OpenSource: func(ctx context.Context, ep *adapters.Endpoint, cfg adapters.Config) (adapters.Source, error) {
+			c, err := open(ctx, ep, cfg)
+			if err != nil {
+				return nil, err
+			}
+			return &Source{c: c}, nil
+		},
+		OpenSink: func(ctx context.Context, ep *adapters.Endpoint, cfg adapters.Config) (adapters.Sink, error) {
+			c, err := open(ctx, ep, cfg)
+			if err != nil {
+				return nil, err
+			}
+			return &Sink{c: c}, nil
+		},
+		Inspect: inspect,
+	}
+}
+
+// conn is one endpoint's REST and gRPC connections.
+type conn struct {
+	ep      *adapters.Endpoint
+	where   string // "weaviate HOST:PORT/Class", the start of every message
+	base    string // http(s)://HOST:PORT
+	class   string
+	key     adapters.Secret
+	http    *http.Client
+	timeout time.Duration
+	gc      *grpc.ClientConn
+	rpc     pb.WeaviateClient
+	// tenants restricts a multi-tenant class to these (?tenant=a,b).
+	tenants []string
+	version string
+}
+
+func open(ctx context.Context, ep *adapters.Endpoint, cfg adapters.Config) (*conn, error) {
+	hp := ep.HostPort(defaultHTTPPort)
+	c := &conn{ep: ep, class: ep.Name, key: cfg.APIKey, timeout: cfg.Timeout, tenants: ep.QueryList("tenant")}
+	c.where = "weaviate " + hp
+	if c.class != "" {
+		c.where += "/" + c.class
+	}
+	if c.timeout <= 0 {
+		c.timeout = defaultTimeout
+	}
+	useTLS, err := ep.QueryBool("tls", false)
+	if err != nil {
+		return nil, adapters.WithKind(adapters.KindInvalid, err)
+	}
+	grpcPort, err := ep.QueryInt("grpc_port", defaultGRPCPort)
+	if err != nil {
+		return nil, adapters.WithKind(adapters.KindInvalid, err)
+	}
+	scheme := "http"
+	creds := insecure.NewCredentials()
+	if useTLS {
+		scheme = "https"
+		creds = credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS12})
+	}
+	c.base = scheme + "://" + hp
+	// No retries here: the migrate engine retries on Retryable errors.
+	c.http = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	gaddr := (&adapters.Endpoint{Host: ep.Host, Port: grpcPort}).HostPort(grpcPort)
+	c.gc, err = grpc.NewClient(gaddr,
+		grpc.WithTransportCredentials(creds),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMsgSize), grpc.MaxCallSendMsgSize(maxMsgSize)),
+	)
+	if err != nil {
+		return nil, adapters.Errorf(adapters.KindInvalid, "%s: gRPC address %s: %w", c.where, gaddr, err)
+	}
+	c.rpc = pb.NewWeaviateClient(c.gc)
+	if err := c.check(ctx); err != nil {
+		c.close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// check reaches the server once (GET /v1/meta, which needs the key) so that
+// a wrong address or key fails at open with a clear message.
+func (c *conn) check(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, openTimeout)
+	defer cancel()
+	var meta struct {
+		Version string `json:"version"`
+	}
+	_, err := c.rest(ctx, http.MethodGet, "/v1/meta", nil, &meta)
+	if err != nil {
+		if isConnErr(err) || errors.Is(err, context.DeadlineExceeded) {
+			return adapters.Errorf(adapters.KindUnreachable, "%s: cannot reach the server at %s: %w; check the host and port (REST, default 8080) and that Weaviate is running", c.where, c.base, err)
+		}
+		return err
+	}
+	c.version = meta.Version
+	return nil
+}
+
+// grpcCtx adds the API key and the per-request timeout.
+func (c *conn) grpcCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	if c.key.IsSet() {
+		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+c.key.Reveal())
+	}
+	return context.WithTimeout(ctx, c.timeout)
+}
+
+func (c *conn) close() error {
+	if c.gc != nil {
+		return c.gc.Close()
+	}
+	return nil
+}
+
+// errorf starts a message with the endpoint.
+func (c *conn) errorf(kind adapters.Kind, format string, args ...any) error {
+	return adapters.Errorf(kind, "%s: "+format, append([]any{c.where}, args...)...)
+}

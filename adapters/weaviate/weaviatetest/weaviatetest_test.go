@@ -1,0 +1,69 @@
+package weaviatetest
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestMain(m *testing.M) { Main(m) }
+
+func TestLaunchAndAuth(t *testing.T) {
+	n := Start(t, Options{APIKey: "secret-key"})
+	get := func(key string) int {
+		req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, n.HTTPURL()+"/v1/schema", nil)
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if c := get("secret-key"); c != 200 {
+		t.Errorf("GET /v1/schema with the key = %d, want 200", c)
+	}
+	if c := get(""); c != 401 {
+		t.Errorf("GET /v1/schema without a key = %d, want 401", c)
+	}
+	if c := get("wrong"); c != 401 {
+		t.Errorf("GET /v1/schema with a wrong key = %d, want 401", c)
+	}
+}
+
+func TestShared(t *testing.T) {
+	a, b := Shared(t), Shared(t)
+	if a != b {
+		t.Fatal("Shared started two nodes")
+	}
+	resp, err := http.Get(a.HTTPURL() + "/v1/meta")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("GET /v1/meta = %d", resp.StatusCode)
+	}
+}
+
+func TestNewClassName(t *testing.T) {
+	re := regexp.MustCompile(`^Vt[_0-9A-Za-z]*[0-9a-f]{6}$`)
+	a, b := NewClassName("plain/absent x"), NewClassName("plain/absent x")
+	if !re.MatchString(a) || a == b {
+		t.Errorf("NewClassName = %q, %q", a, b)
+	}
+}
+
+func TestMissingBinary(t *testing.T) {
+	t.Setenv("VECMIG_WEAVIATE_BIN", "/nonexistent/weaviate-server")
+	_, err := Launch(context.Background(), Options{})
+	if err == nil || !strings.Contains(err.Error(), InstallCommand) {
+		t.Errorf("Launch without a binary = %v; want a message with %q", err, InstallCommand)
+	}
+}
