@@ -114,7 +114,11 @@ func Run(ctx context.Context, src adapters.Source, dst adapters.Sink, opts Optio
 	counts := map[string]uint64{}
 	var total uint64
 	for _, p := range parts {
-		n, err := rsrc.Count(ctx, p)
+		var n uint64
+		err := adapters.WithPartition(ctx, rsrc, p, opts.logf, func() (err error) {
+			n, err = rsrc.Count(ctx, p)
+			return err
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -273,28 +277,17 @@ type ack struct {
 }
 
 func (c *copier) partition(ctx context.Context, part string, ps *PartitionState) error {
-	if a, ok := c.src.(adapters.PartitionActivator); ok {
-		undo, err := a.ActivatePartition(ctx, part)
-		if err != nil {
-			return fmt.Errorf("activate partition %q on %s to read it: %w", part, c.src.Endpoint(), err)
-		}
-		defer func() {
-			uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-			defer cancel()
-			if err := undo(uctx); err != nil {
-				c.opts.logf("warning: could not put partition %q of %s back to its status: %v", part, c.src.Endpoint(), err)
+	return adapters.WithPartition(ctx, c.src, part, c.opts.logf, func() error {
+		for _, r := range ps.Ranges {
+			if r.Done {
+				continue
 			}
-		}()
-	}
-	for _, r := range ps.Ranges {
-		if r.Done {
-			continue
+			if err := c.copyRange(ctx, part, r); err != nil {
+				return err
+			}
 		}
-		if err := c.copyRange(ctx, part, r); err != nil {
-			return err
-		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // copyRange reads pages after the range's watermark and writes them with

@@ -80,8 +80,17 @@ func Load(t testing.TB, reg *adapters.Registry, cfg adapters.Config, url string,
 }
 
 // ReadAll reads a whole partition page by page and checks the pages are in
-// strictly ascending ID order.
-func ReadAll(ctx context.Context, src adapters.Source, partition string, limit int) ([]adapters.Point, error) {
+// strictly ascending ID order. An inactive partition is activated for the
+// read and put back, as migrate does.
+func ReadAll(ctx context.Context, src adapters.Source, partition string, limit int) (all []adapters.Point, err error) {
+	err = adapters.WithPartition(ctx, src, partition, nil, func() error {
+		all, err = readAll(ctx, src, partition, limit)
+		return err
+	})
+	return all, err
+}
+
+func readAll(ctx context.Context, src adapters.Source, partition string, limit int) ([]adapters.Point, error) {
 	var all []adapters.Point
 	var after *adapters.ID
 	for {
