@@ -1,12 +1,19 @@
-// Package all lists every engine vecmig knows, in one place.
+// Package all lists every engine vecmig knows, in one place, so that what
+// is registered is visible here and not spread over init functions.
 package all
 
 import (
-	_ "github.com/cheggaaa/pb/v3"
-	_ "github.com/hashicorp/go-retryablehttp"
-	_ "github.com/qdrant/go-client/qdrant"
-	_ "github.com/urfave/cli/v2"
-	_ "github.com/weaviate/weaviate-go-client/v4/weaviate"
-	_ "github.com/weaviate/weaviate-go-client/v4/weaviate/grpc"
-	_ "github.com/weaviate/weaviate/grpc/generated/protocol/v1"
+	"github.com/vecmig/vecmig/adapters"
+	"github.com/vecmig/vecmig/adapters/file"
+	"github.com/vecmig/vecmig/adapters/qdrant"
+	"github.com/vecmig/vecmig/adapters/weaviate"
 )
+
+// Registry returns a registry of every adapter.
+func Registry() *adapters.Registry {
+	return adapters.NewRegistry(
+		qdrant.Driver(),
+		weaviate.Driver(),
+		file.Driver(),
+	)
+}
