@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"syscall"
@@ -17,6 +18,9 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/weaviate/weaviate-go-client/v4/weaviate"
+	"github.com/weaviate/weaviate-go-client/v4/weaviate/fault"
 
 	"github.com/vecmig/vecmig/adapters"
 )
@@ -200,4 +204,34 @@ func grpcRetryAfter(st *status.Status) time.Duration {
 		}
 	}
 	return 0
+}
+
+// client returns the weaviate-go-client for the typed schema calls it
+// serves well (tenants), sharing this connection's HTTP client, timeout
+// and key.
+func (c *conn) client() *weaviate.Client {
+	c.wcOnce.Do(func() {
+		u, _ := url.Parse(c.base)
+		h := map[string]string{}
+		if c.key.IsSet() {
+			h["Authorization"] = "Bearer " + c.key.Reveal()
+		}
+		c.wc = weaviate.New(weaviate.Config{Host: u.Host, Scheme: u.Scheme, ConnectionClient: c.http, Headers: h, Timeout: c.timeout})
+	})
+	return c.wc
+}
+
+// clientErr classifies an error of the weaviate-go-client by its HTTP
+// status, like every other REST answer.
+func (c *conn) clientErr(what string, err error) error {
+	var fe *fault.WeaviateClientError
+	if errors.As(err, &fe) {
+		if fe.StatusCode > 0 {
+			return c.httpErr(what, &http.Response{StatusCode: fe.StatusCode, Header: http.Header{}}, []byte(fe.Msg))
+		}
+		if fe.DerivedFromError != nil {
+			return c.transportErr(what, fe.DerivedFromError)
+		}
+	}
+	return c.transportErr(what, err)
 }

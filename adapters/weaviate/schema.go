@@ -11,6 +11,8 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/weaviate/weaviate/entities/models"
+
 	"github.com/vecmig/vecmig/adapters"
 )
 
@@ -155,9 +157,13 @@ type tenant struct {
 
 // getTenants lists the class's tenants, sorted, restricted to ?tenant=.
 func (c *conn) getTenants(ctx context.Context) ([]tenant, error) {
-	var ts []tenant
-	if _, err := c.rest(ctx, http.MethodGet, "/v1/schema/"+url.PathEscape(c.class)+"/tenants", nil, &ts); err != nil {
-		return nil, err
+	got, err := c.client().Schema().TenantsGetter().WithClassName(c.class).Do(ctx)
+	if err != nil {
+		return nil, c.clientErr("list tenants", err)
+	}
+	ts := make([]tenant, len(got))
+	for i, t := range got {
+		ts[i] = tenant{Name: t.Name, ActivityStatus: t.ActivityStatus}
 	}
 	sort.Slice(ts, func(i, j int) bool { return ts[i].Name < ts[j].Name })
 	if len(c.tenants) == 0 {
@@ -197,8 +203,12 @@ func (c *conn) tenantStatus(ctx context.Context, name string) (string, error) {
 }
 
 func (c *conn) setTenantStatus(ctx context.Context, name, st string) error {
-	_, err := c.restAs(ctx, fmt.Sprintf("set tenant %q to %s", name, st), http.MethodPut, "/v1/schema/"+url.PathEscape(c.class)+"/tenants", []tenant{{Name: name, ActivityStatus: st}}, nil)
-	return err
+	err := c.client().Schema().TenantsUpdater().WithClassName(c.class).
+		WithTenants(models.Tenant{Name: name, ActivityStatus: st}).Do(ctx)
+	if err != nil {
+		return c.clientErr(fmt.Sprintf("set tenant %q to %s", name, st), err)
+	}
+	return nil
 }
 
 // isActive reports whether a tenant status can be read and written.

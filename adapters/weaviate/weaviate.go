@@ -13,6 +13,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"google.golang.org/grpc"
@@ -20,6 +21,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 
+	"github.com/weaviate/weaviate-go-client/v4/weaviate"
 	pb "github.com/weaviate/weaviate/grpc/generated/protocol/v1"
 
 	"github.com/vecmig/vecmig/adapters"
@@ -74,6 +76,8 @@ type conn struct {
 	// tenants restricts a multi-tenant class to these (?tenant=a,b).
 	tenants []string
 	version string
+	wcOnce  sync.Once
+	wc      *weaviate.Client
 }
 
 func open(ctx context.Context, ep *adapters.Endpoint, cfg adapters.Config) (*conn, error) {
