@@ -23,7 +23,7 @@ func migrateCommand(reg *adapters.Registry) *cli.Command {
 	flags := []cli.Flag{
 		&cli.StringFlag{Name: "from", Required: true, Usage: "source `URL`: qdrant://HOST:6334/COLLECTION, weaviate://HOST:8080/CLASS or file://DIR"},
 		&cli.StringFlag{Name: "to", Required: true, Usage: "target `URL`, same forms"},
-		&cli.StringFlag{Name: "method", Value: "live", Usage: "live: read pages and write batches"},
+		&cli.StringFlag{Name: "method", Value: "live", Usage: "live: read pages and write batches; snapshot: Qdrant collection snapshot; backup: Weaviate backup and restore"},
 		&cli.IntFlag{Name: "batch-size", Value: 256, Usage: "points per read page and per write batch"},
 		&cli.IntFlag{Name: "workers", Value: 4, Usage: "concurrent writers"},
 		&cli.StringFlag{Name: "on-exists", Value: "fail", Usage: "if the target collection exists: fail, append (write into it) or recreate (delete it first)"},
@@ -38,7 +38,7 @@ func migrateCommand(reg *adapters.Registry) *cli.Command {
 	return &cli.Command{
 		Name:  "migrate",
 		Usage: "copy a collection with its definition to another instance, resumably",
-		Flags: append(flags, apiKeyFlags()...),
+		Flags: concatFlags(flags, apiKeyFlags(), snapshotMigrateFlags(), backupMigrateFlags()),
 		Action: func(c *cli.Context) error {
 			return runMigrate(c, reg)
 		},
@@ -54,8 +54,14 @@ func defaultStatePath(from, to string) string {
 
 func runMigrate(c *cli.Context, reg *adapters.Registry) error {
 	out := newOutput(c)
-	if m := c.String("method"); m != "live" {
-		return out.fail(withCode(exitError, fmt.Errorf("--method %q is not available; use --method live", m)))
+	switch m := c.String("method"); m {
+	case "live":
+	case "snapshot":
+		return runSnapshotMigrate(c, reg, out)
+	case "backup":
+		return runBackupMigrate(c, reg, out)
+	default:
+		return out.fail(withCode(exitError, fmt.Errorf("--method %q: use live, snapshot (Qdrant) or backup (Weaviate)", m)))
 	}
 	onExists := adapters.OnExists(c.String("on-exists"))
 	switch onExists {
@@ -207,4 +213,12 @@ func warnPlainKey(out *output, ep *adapters.Endpoint, key string) {
 		return
 	}
 	out.notice("warning: the API key for %s is sent without TLS; add ?tls=true to the URL if the server offers it", ep)
+}
+
+func concatFlags(lists ...[]cli.Flag) []cli.Flag {
+	var out []cli.Flag
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
 }
