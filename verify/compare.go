@@ -22,11 +22,12 @@ type Tolerance struct {
 var DefaultTolerance = Tolerance{Abs: 1e-6, Rel: 1e-6}
 
 // Precision widens t for a stored datatype: float16 keeps 11 significant
-// bits (relative error up to 2^-11), uint8 keeps whole numbers.
+// bits (rounding error up to 2^-11 relative; 2^-10 is allowed, because a
+// normalising target rescales after rounding), uint8 keeps whole numbers.
 func (t Tolerance) Precision(datatype string) Tolerance {
 	switch strings.ToLower(datatype) {
 	case "float16":
-		return Tolerance{Abs: math.Max(t.Abs, 1e-6), Rel: math.Max(t.Rel, 1.0/2048)}
+		return Tolerance{Abs: math.Max(t.Abs, 1e-6), Rel: math.Max(t.Rel, 1.0/1024)}
 	case "uint8":
 		return Tolerance{Abs: math.Max(t.Abs, 0.5), Rel: t.Rel}
 	}

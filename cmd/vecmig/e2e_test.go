@@ -50,6 +50,7 @@ func TestMain(m *testing.M) {
 			weaviates[i].node.Stop()
 		}
 	}
+	stopBackupServers()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

@@ -79,6 +79,9 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Commands: []*cli.Command{
 			migrateCommand(reg),
 			inspectCommand(reg),
+			verifyCommand(reg),
+			backupCommand(reg),
+			snapshotCommand(reg),
 		},
 	}
 }

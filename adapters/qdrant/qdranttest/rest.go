@@ -10,11 +10,12 @@ import (
 // route on a ServeMux, behind the API-key check.
 func (s *Server) restHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", s.restRoot)
+	mux.HandleFunc("GET /{$}", s.route("Root", s.restRoot))
 	mux.HandleFunc("GET /healthz", s.restProbe("healthz check passed"))
 	mux.HandleFunc("GET /livez", s.restProbe("livez check passed"))
 	mux.HandleFunc("GET /readyz", s.restProbe("all shards are ready"))
-	mux.HandleFunc("GET /collections/{collection}", s.restGetCollection)
+	mux.HandleFunc("GET /collections/{collection}", s.route("GetCollection", s.restGetCollection))
+	s.registerSnapshotRoutes(mux)
 	return s.restAuth(mux)
 }
 

@@ -14,6 +14,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,6 +40,9 @@ type Options struct {
 	APIKey string
 	// Version is reported by HealthCheck and REST GET /; default DefaultVersion.
 	Version string
+	// SnapshotsDir holds snapshots (Qdrant's storage.snapshots_path); by
+	// default a temporary directory removed by Close.
+	SnapshotsDir string
 }
 
 // Server is an in-process Qdrant. Create it with NewServer or Start.
@@ -59,6 +63,18 @@ type Server struct {
 	faults  []*fault
 	delay   time.Duration
 	calls   map[string]int
+
+	// REST snapshot state and knobs (snapshot_rest.go), guarded by faultMu.
+	snapDir      string
+	snapTmp      bool
+	snapMu       sync.Mutex // serialises picking snapshot names
+	restFaults   []*restFault
+	restCalls    map[string]int
+	cutLeft      int
+	cutAfter     int64
+	corruptLeft  int
+	noRanges     bool
+	clusterPeers int
 
 	collectionsService
 	pointsService
@@ -84,6 +100,17 @@ func NewServer(opts Options) (*Server, error) {
 		collections: map[string]*collection{},
 		aliases:     map[string]string{},
 		calls:       map[string]int{},
+		restCalls:   map[string]int{},
+		snapDir:     opts.SnapshotsDir,
+	}
+	if s.snapDir == "" {
+		d, err := os.MkdirTemp("", "qdranttest-snapshots-")
+		if err != nil {
+			return nil, fmt.Errorf("qdranttest: create a snapshots directory: %w", err)
+		}
+		s.snapDir, s.snapTmp = d, true
+	} else if err := os.MkdirAll(s.snapDir, 0o755); err != nil {
+		return nil, fmt.Errorf("qdranttest: snapshots directory %s: %w", s.snapDir, err)
 	}
 	s.collectionsService.s = s
 	s.pointsService.s = s
@@ -108,6 +135,7 @@ func NewServer(opts Options) (*Server, error) {
 	qdrant.RegisterCollectionsServer(s.grpcSrv, &s.collectionsService)
 	qdrant.RegisterPointsServer(s.grpcSrv, &s.pointsService)
 	qdrant.RegisterQdrantServer(s.grpcSrv, &s.qdrantService)
+	qdrant.RegisterSnapshotsServer(s.grpcSrv, &snapshotsService{s: s})
 	go s.grpcSrv.Serve(s.grpcLis) //nolint:errcheck // returns on Close
 
 	s.restSrv = &http.Server{Handler: s.restHandler(), ReadHeaderTimeout: 10 * time.Second}
@@ -132,6 +160,9 @@ func (s *Server) Close() {
 	s.closeOne.Do(func() {
 		s.grpcSrv.Stop()
 		s.restSrv.Close()
+		if s.snapTmp {
+			os.RemoveAll(s.snapDir)
+		}
 	})
 }
 
@@ -189,6 +220,9 @@ func (s *Server) Reset() {
 	s.faults = nil
 	s.delay = 0
 	s.calls = map[string]int{}
+	s.restFaults = nil
+	s.restCalls = map[string]int{}
+	s.cutLeft, s.corruptLeft, s.noRanges, s.clusterPeers = 0, 0, false, 0
 }
 
 // methodNames splits "/qdrant.Points/Get" into "Get" and "Points/Get".

@@ -1,0 +1,264 @@
+package qdrant
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/vecmig/vecmig/adapters"
+)
+
+// copyBuffer is the chunk both directions copy with.
+const copyBuffer = 1 << 20
+
+// Download is the outcome of a snapshot download.
+type Download struct {
+	Path    string
+	Size    int64
+	SHA256  string
+	Resumed int // times a cut download continued with Range
+	Restart int // times it started over (no Range support)
+}
+
+// Download streams snapshot name of coll ("" for a full snapshot) into
+// path, created with mode 0600 (it must not exist: the caller owns the
+// directory). A connection cut midway continues with Range when the server
+// advertised Accept-Ranges, else starts over; up to Attempts tries. The
+// SHA-256 is computed while streaming; when checksum is set and differs,
+// the file is removed and the error is KindInvalid.
+func (s *Snapshots) Download(ctx context.Context, coll, name, path, checksum string, progress func(done, total int64)) (*Download, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("%s: download snapshot %q: create %s: %w", s.Prefix(coll), name, path, err)
+	}
+	d, err := s.download(ctx, f, coll, name, checksum, progress)
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("%s: download snapshot %q: write %s: %w", s.Prefix(coll), name, path, cerr)
+	}
+	if err != nil {
+		os.Remove(path)
+		return nil, err
+	}
+	d.Path = path
+	return d, nil
+}
+
+func (s *Snapshots) download(ctx context.Context, f *os.File, coll, name, checksum string, progress func(done, total int64)) (*Download, error) {
+	what := fmt.Sprintf("download snapshot %q", name)
+	p := snapPath(coll) + "/" + url.PathEscape(name)
+	h := sha256.New()
+	var have, total int64 = 0, -1
+	d := &Download{}
+	canRange := false
+	buf := make([]byte, copyBuffer)
+	for attempt := 1; ; attempt++ {
+		req, err := s.newRequest(ctx, http.MethodGet, p, nil)
+		if err != nil {
+			return nil, err
+		}
+		if have > 0 && canRange {
+			req.Header.Set("Range", "bytes="+strconv.FormatInt(have, 10)+"-")
+		}
+		resp, err := s.do(ctx, req, coll, what)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case resp.StatusCode == http.StatusPartialContent && have > 0 && canRange:
+			if start, ok := rangeStart(resp.Header.Get("Content-Range")); !ok || start != have {
+				resp.Body.Close()
+				return nil, fmt.Errorf("%s: %s: the server answered a range starting at %d, not at %d; download again", s.Prefix(coll), what, start, have)
+			}
+		case resp.StatusCode == http.StatusOK:
+			if have > 0 {
+				// Starting over: the server sent the whole file.
+				if err := restart(f, h); err != nil {
+					resp.Body.Close()
+					return nil, err
+				}
+				have = 0
+			}
+			total = resp.ContentLength
+			canRange = resp.Header.Get("Accept-Ranges") == "bytes"
+		default:
+			resp.Body.Close()
+			return nil, fmt.Errorf("%s: %s: unexpected answer %s", s.Prefix(coll), what, resp.Status)
+		}
+		n, err := copyHashed(f, h, resp.Body, buf, func(n int64) {
+			if progress != nil {
+				progress(have+n, total)
+			}
+		})
+		resp.Body.Close()
+		have += n
+		if err == nil && (total < 0 || have == total) {
+			break
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%s: %s: %w", s.Prefix(coll), what, ctx.Err())
+		}
+		var werr *writeError
+		if errors.As(err, &werr) {
+			return nil, fmt.Errorf("%s: %s: write the temporary file: %w; check the space in the temp directory (--temp-dir)", s.Prefix(coll), what, werr.err)
+		}
+		if err == nil {
+			err = fmt.Errorf("got %d of %d bytes", have, total)
+		}
+		if attempt >= s.opts.Attempts {
+			return nil, adapters.Retryable(fmt.Errorf("%s: %s: the connection broke %d times (last after %d of %d bytes: %v); check the network and run again", s.Prefix(coll), what, attempt, have, total, err), 0)
+		}
+		if canRange {
+			d.Resumed++
+			s.notify("qdrant %s: download of %q cut after %d of %d bytes (%v); continuing from there", s.addr, name, have, total, err)
+		} else {
+			d.Restart++
+			s.notify("qdrant %s: download of %q cut after %d of %d bytes (%v); the server does not accept ranges, starting over", s.addr, name, have, total, err)
+		}
+		wait := retryablehttp.DefaultBackoff(s.opts.RetryWaitMin, s.opts.RetryWaitMax, attempt-1, nil)
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%s: %s: %w", s.Prefix(coll), what, ctx.Err())
+		case <-time.After(wait):
+		}
+	}
+	d.Size = have
+	d.SHA256 = hex.EncodeToString(h.Sum(nil))
+	if checksum != "" && !strings.EqualFold(checksum, d.SHA256) {
+		return nil, adapters.Errorf(adapters.KindInvalid, "%s: snapshot %q: checksum mismatch: the %d downloaded bytes have SHA-256 %s, the server announced %s; the file was damaged in transit or on the server's disk, so it was deleted and nothing was uploaded. Run again; if it repeats, create a new snapshot",
+			s.Prefix(coll), name, have, d.SHA256, checksum)
+	}
+	return d, nil
+}
+
+func (s *Snapshots) notify(format string, args ...any) {
+	if s.opts.Notify != nil {
+		s.opts.Notify(format, args...)
+	}
+}
+
+func restart(f *os.File, h hash.Hash) error {
+	if err := f.Truncate(0); err != nil {
+		return err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	h.Reset()
+	return nil
+}
+
+// rangeStart reads the first byte of "bytes START-END/TOTAL".
+func rangeStart(cr string) (int64, bool) {
+	rest, ok := strings.CutPrefix(cr, "bytes ")
+	if !ok {
+		return 0, false
+	}
+	a, _, ok := strings.Cut(rest, "-")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(a, 10, 64)
+	return n, err == nil
+}
+
+type writeError struct{ err error }
+
+func (e *writeError) Error() string { return e.err.Error() }
+
+// copyHashed copies r into f and h; a failed write is a *writeError, a
+// failed read is returned as is (a cut connection).
+func copyHashed(f io.Writer, h hash.Hash, r io.Reader, buf []byte, progress func(int64)) (int64, error) {
+	var n int64
+	for {
+		k, rerr := r.Read(buf)
+		if k > 0 {
+			if _, err := f.Write(buf[:k]); err != nil {
+				return n, &writeError{err}
+			}
+			h.Write(buf[:k])
+			n += int64(k)
+			progress(n)
+		}
+		if rerr == io.EOF {
+			return n, nil
+		}
+		if rerr != nil {
+			return n, rerr
+		}
+	}
+}
+
+// Upload sends the snapshot file at path to coll and waits until the
+// collection has recovered from it. The multipart body is streamed from
+// the file (never held in memory) and rebuilt on each retry; its length is
+// computed up front so the server gets a Content-Length. priority=snapshot
+// and checksum (when set) go with it, and the server checks the checksum.
+// The file is sent under its base name; Qdrant may keep the upload in the
+// collection's snapshots, which the caller deletes.
+func (s *Snapshots) Upload(ctx context.Context, coll, path, checksum string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return adapters.Errorf(adapters.KindInvalid, "%s: upload snapshot: %w", s.Prefix(coll), err)
+	}
+	var head bytes.Buffer
+	mw := multipart.NewWriter(&head)
+	if _, err := mw.CreateFormFile("snapshot", filepath.Base(path)); err != nil {
+		return err
+	}
+	prefix := append([]byte(nil), head.Bytes()...)
+	head.Reset()
+	if err := mw.Close(); err != nil {
+		return err
+	}
+	suffix := append([]byte(nil), head.Bytes()...)
+	size := int64(len(prefix)) + st.Size() + int64(len(suffix))
+
+	body := retryablehttp.ReaderFunc(func() (io.Reader, error) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		return &readCloser{Reader: io.MultiReader(bytes.NewReader(prefix), bufReader(f), bytes.NewReader(suffix)), Closer: f}, nil
+	})
+	q := url.Values{"wait": {"true"}, "priority": {"snapshot"}}
+	if checksum != "" {
+		q.Set("checksum", checksum)
+	}
+	req, err := s.newRequest(ctx, http.MethodPost, snapPath(coll)+"/upload?"+q.Encode(), body)
+	if err != nil {
+		return err
+	}
+	req.ContentLength = size
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := s.do(ctx, req, coll, fmt.Sprintf("upload snapshot %s (%d bytes)", filepath.Base(path), st.Size()))
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.Body.Close()
+}
+
+// bufReader reads the file in large chunks.
+func bufReader(f *os.File) io.Reader { return &sizedReader{f} }
+
+// sizedReader hides ReadFrom/WriteTo so io.Copy uses the transport's
+// buffer sizes rather than sendfile tricks that do not apply to a
+// multipart stream.
+type sizedReader struct{ r io.Reader }
+
+func (s *sizedReader) Read(p []byte) (int, error) { return s.r.Read(p) }

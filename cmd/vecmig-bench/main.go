@@ -1,0 +1,168 @@
+// Command vecmig-bench measures vecmig against two references on the same
+// data in the same run: a plain sequential client loop (read a page, write
+// it as one batch, repeat) and the target's ingest ceiling (the same
+// batches, already in memory, written with the best concurrency found). It
+// reports points/s, CPU seconds and peak RSS of each, the ratios, and the
+// issue's targets with PASS/FAIL.
+//
+//	go run ./cmd/vecmig-bench                      # every scenario, 100k x 128-d
+//	go run ./cmd/vecmig-bench --scenario qdrant --points 20000 --json
+//	make bench
+//
+// Every measured method runs as its own process: vecmig is the real binary
+// (built at start), the plain loop and the ceiling are hidden subcommands of
+// this binary (`vecmig-bench child ...`), so wall time, CPU time (user+sys)
+// and peak RSS come from the kernel's rusage for that process alone.
+//
+// Scenarios live in their own files and are listed in scenarios below.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+// scenarios is every benchmark, in the order they run. Add a scenario by
+// writing it in its own file and listing it here.
+var scenarios = []scenario{
+	weaviateScenario(),
+	qdrantScenario(),
+	snapshotScenario(),
+}
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == childCommand {
+		os.Exit(childMain(os.Args[2:]))
+	}
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	fs := flag.NewFlagSet("vecmig-bench", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: vecmig-bench [flags]\n\nScenarios:\n")
+		for _, s := range scenarios {
+			fmt.Fprintf(fs.Output(), "  %-10s %s\n", s.name, s.about)
+		}
+		fmt.Fprintf(fs.Output(), "\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	var cfg config
+	scen := fs.String("scenario", "all", "scenarios to run, comma-separated (all: "+strings.Join(scenarioNames(), ", ")+")")
+	fs.IntVar(&cfg.points, "points", 100_000, "points in the source collection")
+	fs.IntVar(&cfg.dim, "dim", 128, "dimensions of each dense vector")
+	fs.IntVar(&cfg.batchSize, "batch-size", 256, "points per page and per batch, for vecmig, the plain loop and the ceiling")
+	fs.IntVar(&cfg.workers, "workers", 4, "vecmig --workers")
+	fs.IntVar(&cfg.repeat, "repeat", 1, "run each measurement this many times (each on a fresh target) and keep the fastest")
+	writers := fs.String("ceiling-writers", "1,2,4,8", "concurrencies the ceiling tries, each on a fresh target")
+	jsonOut := fs.Bool("json", false, "print the results as JSON on stdout (progress still goes to stderr)")
+	out := fs.String("out", "", "also write the results as a markdown table to `FILE`")
+	fs.StringVar(&cfg.vecmigBin, "vecmig", "", "use this vecmig binary instead of building ./cmd/vecmig")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if cfg.points < 1 || cfg.dim < 1 || cfg.batchSize < 1 || cfg.workers < 1 || cfg.repeat < 1 {
+		fmt.Fprintln(os.Stderr, "vecmig-bench: --points, --dim, --batch-size, --workers and --repeat must be at least 1")
+		return 2
+	}
+	var err error
+	if cfg.ceilingWriters, err = parseInts(*writers); err != nil {
+		fmt.Fprintf(os.Stderr, "vecmig-bench: --ceiling-writers %q: %v\n", *writers, err)
+		return 2
+	}
+	chosen, err := pickScenarios(*scen)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "vecmig-bench: %v\n", err)
+		return 2
+	}
+
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	b, err := newBench(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "vecmig-bench: %v\n", err)
+		return 1
+	}
+	defer b.close()
+
+	var reports []*report
+	failed := false
+	for _, s := range chosen {
+		b.logf("== scenario %s: %s", s.name, s.about)
+		r, err := s.run(ctx, b)
+		if r == nil {
+			r = &report{Scenario: s.name, About: s.about}
+		}
+		if err != nil {
+			r.Error = err.Error()
+			b.logf("scenario %s failed: %v", s.name, err)
+		}
+		if !r.passed() {
+			failed = true
+		}
+		reports = append(reports, r)
+		if !*jsonOut {
+			printText(os.Stdout, r)
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if *jsonOut {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(reports); err != nil {
+			fmt.Fprintf(os.Stderr, "vecmig-bench: %v\n", err)
+			return 1
+		}
+	}
+	if *out != "" {
+		if err := writeMarkdown(*out, b.cfg, reports); err != nil {
+			fmt.Fprintf(os.Stderr, "vecmig-bench: write %s: %v\n", *out, err)
+			return 1
+		}
+		b.logf("wrote %s", *out)
+	}
+	if failed {
+		return 1
+	}
+	return 0
+}
+
+func scenarioNames() []string {
+	var names []string
+	for _, s := range scenarios {
+		names = append(names, s.name)
+	}
+	return names
+}
+
+func pickScenarios(list string) ([]scenario, error) {
+	if list == "" || list == "all" {
+		return scenarios, nil
+	}
+	var out []scenario
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		found := false
+		for _, s := range scenarios {
+			if s.name == name {
+				out, found = append(out, s), true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("--scenario %q: no such scenario; choose from all, %s", name, strings.Join(scenarioNames(), ", "))
+		}
+	}
+	return out, nil
+}

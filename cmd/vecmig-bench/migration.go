@@ -1,0 +1,299 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// pair is one engine's two servers as a migration scenario needs them: a
+// source collection loaded with the benchmark data, and a target server on
+// which every measurement writes a fresh collection.
+type pair interface {
+	// engine is "qdrant" or "weaviate" (also the child's --engine).
+	engine() string
+	sourceURL() string
+	// newTarget returns the vecmig URL of a fresh collection name on the
+	// target server for one measurement; the collection does not exist.
+	newTarget(kind string) string
+	// count is the exact point count of a collection (by its URL).
+	count(ctx context.Context, url string) (uint64, error)
+	// drop deletes a collection (by its URL).
+	drop(ctx context.Context, url string) error
+	close()
+}
+
+// inProcess is a pair whose servers run inside this process (qdranttest):
+// this process's CPU time during a measurement is the servers'.
+type inProcess interface{ inProcess() }
+
+// migrationTargets are the issue's throughput targets for one scenario
+// (zero: none). CPU per point and peak RSS apply to every scenario.
+type migrationTargets struct {
+	label        string  // "W->W", "Q->Q"
+	minOfCeiling float64 // vecmig points/s at least this times the ceiling's
+	minOfPlain   float64 // vecmig points/s at least this times the plain loop's
+}
+
+// maxPeakRSS is the issue's memory target for vecmig.
+const maxPeakRSS = 200 * megabyte
+
+// vecmigSummary is the part of `vecmig migrate --json` the benchmark reads.
+type vecmigSummary struct {
+	Written         uint64  `json:"points_written"`
+	Seconds         float64 `json:"seconds"`
+	PointsPerSecond float64 `json:"points_per_second"`
+	SourceCount     uint64  `json:"source_count"`
+	TargetCount     uint64  `json:"target_count"`
+	CountsMatch     bool    `json:"counts_match"`
+}
+
+// runMigration measures vecmig, the plain loop and the ceiling on p, each
+// into a fresh target collection that is counted and then deleted. A
+// target whose count differs from the source's voids the benchmark.
+func runMigration(ctx context.Context, b *bench, p pair, tg migrationTargets, r *report) error {
+	cfg := b.cfg
+	r.Points, r.Dim, r.BatchSize, r.Workers = cfg.points, cfg.dim, cfg.batchSize, cfg.workers
+	src := p.sourceURL()
+	n, err := p.count(ctx, src)
+	if err != nil {
+		return err
+	}
+	if n != uint64(cfg.points) {
+		return fmt.Errorf("the source %s holds %d points after loading, not %d", src, n, cfg.points)
+	}
+	r.SourceCount = n
+	if la := loadAverage(); la != "" {
+		r.Notes = append(r.Notes, "load average (1, 5, 15 min) before measuring: "+la+"; other work on the machine skews every figure")
+	}
+	if cfg.repeat > 1 {
+		r.Notes = append(r.Notes, fmt.Sprintf("each figure is the fastest of %d runs", cfg.repeat))
+	}
+	batch := strconv.Itoa(cfg.batchSize)
+
+	// 1. vecmig, the real binary.
+	var sum vecmigSummary
+	vrow, err := b.fastest(ctx, p, "vecmig", n, func(dst string) (row, error) {
+		state := filepath.Join(b.workDir, fmt.Sprintf("state-%d.json", b.seq("state")))
+		st, err := b.vecmig(ctx, "migrate", "--from", src, "--to", dst, "--json",
+			"--batch-size", batch, "--workers", strconv.Itoa(cfg.workers), "--state", state)
+		if err != nil {
+			return row{}, err
+		}
+		if err := json.Unmarshal(lastLine(st.Stdout), &sum); err != nil {
+			return row{}, fmt.Errorf("vecmig printed no JSON summary (%v): %q", err, tail(string(st.Stdout), 500))
+		}
+		if !sum.CountsMatch || sum.Written != n {
+			return row{}, fmt.Errorf("vecmig reports %d points written, counts source %d target %d (match %v); expected %d", sum.Written, sum.SourceCount, sum.TargetCount, sum.CountsMatch, n)
+		}
+		x := newRow("vecmig", n, st.Wall.Seconds(), st.CPU.Seconds(), st.PeakRSS)
+		x.Note = fmt.Sprintf("whole process (start, describe, count, create, copy, final counts); vecmig's own summary says %.2f s, %.0f points/s", sum.Seconds, sum.PointsPerSecond)
+		return x, nil
+	})
+	if err != nil {
+		return err
+	}
+	r.Rows = append(r.Rows, vrow)
+
+	// 2. The plain loop, a child process with the engine's own client.
+	var plainClient string
+	prow, err := b.fastest(ctx, p, "plain", n, func(dst string) (row, error) {
+		st, err := b.child(ctx, "plain", "--engine", p.engine(), "--from", src, "--to", dst, "--batch-size", batch)
+		if err != nil {
+			return row{}, err
+		}
+		var cr childResult
+		if err := json.Unmarshal(lastLine(st.Stdout), &cr); err != nil {
+			return row{}, fmt.Errorf("the plain loop printed no result: %v", err)
+		}
+		plainClient = cr.Client
+		x := newRow("plain loop", uint64(cr.Points), st.Wall.Seconds(), st.CPU.Seconds(), st.PeakRSS)
+		x.Note = fmt.Sprintf("%s; whole process (start, create, copy); %d batches", cr.Client, cr.Batches)
+		return x, nil
+	})
+	if err != nil {
+		return err
+	}
+	r.Rows = append(r.Rows, prow)
+
+	// 3. The ceiling: the same batches from memory, at each concurrency.
+	var best row
+	var tries []string
+	for _, w := range cfg.ceilingWriters {
+		crow, err := b.fastest(ctx, p, fmt.Sprintf("ceiling%dw", w), n, func(dst string) (row, error) {
+			st, err := b.child(ctx, "ceiling", "--engine", p.engine(), "--from", src, "--to", dst, "--batch-size", batch, "--writers", strconv.Itoa(w))
+			if err != nil {
+				return row{}, err
+			}
+			var cr childResult
+			if err := json.Unmarshal(lastLine(st.Stdout), &cr); err != nil {
+				return row{}, fmt.Errorf("the ceiling printed no result: %v", err)
+			}
+			x := newRow(fmt.Sprintf("ceiling (%d %s)", w, plural(w, "writer")), uint64(cr.Points), cr.Seconds, cr.CPUSeconds, st.PeakRSS)
+			x.Note = fmt.Sprintf("%s; timed writes only (read into memory first in %.1f s, not timed); RSS holds all %d batches", cr.Client, cr.ReadSeconds, cr.Batches)
+			return x, nil
+		})
+		if err != nil {
+			return err
+		}
+		crow.ServerCPUSeconds = 0 // it would include the untimed read
+		tries = append(tries, fmt.Sprintf("%d: %.0f", w, crow.PointsPerSecond))
+		if crow.PointsPerSecond > best.PointsPerSecond {
+			best = crow
+		}
+	}
+	r.Rows = append(r.Rows, best)
+	r.Notes = append(r.Notes,
+		"ceiling tries, writers: points/s = "+strings.Join(tries, ", ")+" (each on a fresh target)",
+		"order: vecmig, plain loop, ceiling tries; every target was counted (= source) and deleted after its measurement",
+		"plain loop client: "+plainClient)
+
+	// Ratios and targets.
+	ofCeiling := vrow.PointsPerSecond / best.PointsPerSecond
+	ofPlain := vrow.PointsPerSecond / prow.PointsPerSecond
+	cpuRatio := vrow.CPUMicrosPerPoint / prow.CPUMicrosPerPoint
+	r.Ratios = []ratio{
+		{"vecmig / ceiling (points/s)", ofCeiling},
+		{"vecmig / plain loop (points/s)", ofPlain},
+		{"vecmig / plain loop (CPU per point)", cpuRatio},
+	}
+	if tg.minOfCeiling > 0 {
+		r.Targets = append(r.Targets, target{tg.label + " throughput vs ceiling", fmt.Sprintf(">= %.0f%%", tg.minOfCeiling*100), fmt.Sprintf("%.0f%%", ofCeiling*100), ofCeiling >= tg.minOfCeiling})
+	}
+	if tg.minOfPlain > 0 {
+		r.Targets = append(r.Targets, target{tg.label + " throughput vs plain loop", fmt.Sprintf(">= %.2gx", tg.minOfPlain), fmt.Sprintf("%.2fx", ofPlain), ofPlain >= tg.minOfPlain})
+	}
+	r.Targets = append(r.Targets,
+		target{"vecmig CPU per point vs plain loop", "<= 1.00x", fmt.Sprintf("%.2fx (%.1f vs %.1f µs)", cpuRatio, vrow.CPUMicrosPerPoint, prow.CPUMicrosPerPoint), cpuRatio <= 1},
+		target{"vecmig peak RSS", fmt.Sprintf("< %.0f MB", maxPeakRSS/megabyte), fmt.Sprintf("%.1f MB", vrow.PeakRSSMB), vrow.PeakRSSMB*megabyte < maxPeakRSS},
+	)
+	return nil
+}
+
+// fastest repeats a measurement --repeat times and keeps the fastest run.
+func (b *bench) fastest(ctx context.Context, p pair, kind string, want uint64, measure func(dst string) (row, error)) (row, error) {
+	var best row
+	for i := 0; i < max(b.cfg.repeat, 1); i++ {
+		x, err := b.measured(ctx, p, kind, want, measure)
+		if err != nil {
+			return row{}, err
+		}
+		if i == 0 || x.PointsPerSecond > best.PointsPerSecond {
+			best = x
+		}
+	}
+	return best, nil
+}
+
+// loadAverage is /proc/loadavg's first three fields ("" where there is none).
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// measured runs one measurement into a fresh target collection, then
+// counts the target (it must equal want) and deletes it, whatever happened.
+func (b *bench) measured(ctx context.Context, p pair, kind string, want uint64, measure func(dst string) (row, error)) (row, error) {
+	dst := p.newTarget(kind)
+	b.logf("%s: measuring %s into %s", p.engine(), kind, dst)
+	cpu0 := selfCPU()
+	x, err := measure(dst)
+	if _, ok := p.(inProcess); ok {
+		x.ServerCPUSeconds = (selfCPU() - cpu0).Seconds()
+	}
+	if err == nil {
+		var got uint64
+		got, err = p.count(ctx, dst)
+		x.TargetCount = got
+		if err == nil && got != want {
+			err = fmt.Errorf("wrong copy: after %s the target %s holds %d points, the source %d; a wrong copy voids the benchmark", kind, dst, got, want)
+		}
+	}
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	if derr := p.drop(dctx, dst); derr != nil && err == nil {
+		err = fmt.Errorf("delete the measured target: %w", derr)
+	}
+	if err != nil {
+		return row{}, fmt.Errorf("%s: %w", kind, err)
+	}
+	b.logf("%s: %s: %.2f s, %.0f points/s, CPU %.2f s, peak RSS %.1f MB, target count %d",
+		p.engine(), x.Method, x.Seconds, x.PointsPerSecond, x.CPUSeconds, x.PeakRSSMB, x.TargetCount)
+	return x, nil
+}
+
+// load writes points [0, n) of the benchmark data with a few concurrent
+// writers (not timed); write receives the index range of one batch.
+func (b *bench) load(ctx context.Context, what string, n int, write func(ctx context.Context, lo, hi int) error) error {
+	const batchSize, writers = 500, 4
+	start := time.Now()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := make(chan int)
+	var (
+		wg      sync.WaitGroup
+		errOnce sync.Once
+		first   error
+		done    atomic.Int64
+	)
+	for i := 0; i < writers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for lo := range next {
+				if err := write(ctx, lo, min(lo+batchSize, n)); err != nil {
+					errOnce.Do(func() { first = err; cancel() })
+					continue
+				}
+				if d := done.Add(int64(min(batchSize, n-lo))); d*10/int64(n) > (d-int64(min(batchSize, n-lo)))*10/int64(n) {
+					b.logf("loading %s: %d of %d points", what, d, n)
+				}
+			}
+		}()
+	}
+feed:
+	for lo := 0; lo < n; lo += batchSize {
+		select {
+		case next <- lo:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if first != nil {
+		return fmt.Errorf("load %s: %w", what, first)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	b.logf("loaded %d points into %s in %.1f s (not timed)", n, what, time.Since(start).Seconds())
+	return nil
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
+
+// lastLine returns the last non-empty line of a program's output.
+func lastLine(out []byte) []byte {
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	return []byte(lines[len(lines)-1])
+}

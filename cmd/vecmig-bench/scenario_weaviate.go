@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	pb "github.com/weaviate/weaviate/grpc/generated/protocol/v1"
+
+	"github.com/vecmig/vecmig/adapters/weaviate/weaviatetest"
+)
+
+func weaviateScenario() scenario {
+	about := "Weaviate -> Weaviate live, between two real Weaviate servers (weaviatetest, " + weaviateVersionNote() + ")"
+	return scenario{
+		name:  "weaviate",
+		about: about,
+		run: func(ctx context.Context, b *bench) (*report, error) {
+			r := &report{Scenario: "weaviate", About: about}
+			p, err := startWeaviatePair(ctx, b)
+			if err != nil {
+				return r, err
+			}
+			defer p.close()
+			r.Notes = append(r.Notes, "both Weaviate servers are separate processes on the same 2-core machine; their CPU is not in any method's CPU figure")
+			return r, runMigration(ctx, b, p, migrationTargets{label: "W->W", minOfCeiling: 0.9, minOfPlain: 1}, r)
+		},
+	}
+}
+
+func weaviateVersionNote() string {
+	bin, err := weaviatetest.Binary()
+	if err != nil {
+		return "server binary not installed"
+	}
+	return bin
+}
+
+// weaviatePair is two Weaviate servers, the first holding class
+// BenchSource with the benchmark data (its own vectors, cosine HNSW).
+type weaviatePair struct {
+	b        *bench
+	src, dst *weaviatetest.Node
+}
+
+const weaviateSourceClass = "BenchSource"
+
+// startWeaviatePair launches both servers (side by side) and loads the
+// source. Close stops them.
+func startWeaviatePair(ctx context.Context, b *bench) (*weaviatePair, error) {
+	b.logf("starting two Weaviate servers")
+	type launched struct {
+		n   *weaviatetest.Node
+		err error
+	}
+	ch := make(chan launched, 2)
+	for i := 0; i < 2; i++ {
+		go func() {
+			n, err := weaviatetest.Launch(ctx, weaviatetest.Options{})
+			ch <- launched{n, err}
+		}()
+	}
+	var nodes []*weaviatetest.Node
+	var errs []error
+	for i := 0; i < 2; i++ {
+		l := <-ch
+		if l.err != nil {
+			errs = append(errs, l.err)
+		} else {
+			nodes = append(nodes, l.n)
+		}
+	}
+	if len(errs) > 0 {
+		for _, n := range nodes {
+			n.Stop()
+		}
+		return nil, errors.Join(errs...)
+	}
+	p := &weaviatePair{b: b, src: nodes[0], dst: nodes[1]}
+	if err := p.loadSource(ctx); err != nil {
+		p.close()
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *weaviatePair) loadSource(ctx context.Context) error {
+	w, err := dialWeaviate(p.sourceURL())
+	if err != nil {
+		return err
+	}
+	defer w.close()
+	if err := w.create(ctx, weaviateClassDef(weaviateSourceClass)); err != nil {
+		return fmt.Errorf("create the source class: %w", err)
+	}
+	dim := p.b.cfg.dim
+	return p.b.load(ctx, p.sourceURL(), p.b.cfg.points, func(ctx context.Context, lo, hi int) error {
+		objs := make([]*pb.BatchObject, 0, hi-lo)
+		for i := lo; i < hi; i++ {
+			objs = append(objs, weaviateObject(weaviateSourceClass, makePoint(i, dim)))
+		}
+		return w.batch(ctx, objs)
+	})
+}
+
+func (p *weaviatePair) engine() string    { return "weaviate" }
+func (p *weaviatePair) sourceURL() string { return p.src.Endpoint(weaviateSourceClass) }
+
+// newTarget names classes like BenchVecmig1, BenchCeiling4w3.
+func (p *weaviatePair) newTarget(kind string) string {
+	return p.dst.Endpoint(fmt.Sprintf("Bench%s%s%d", strings.ToUpper(kind[:1]), kind[1:], p.b.seq("weaviate-target")))
+}
+
+func (p *weaviatePair) count(ctx context.Context, url string) (uint64, error) {
+	w, err := dialWeaviate(url)
+	if err != nil {
+		return 0, err
+	}
+	defer w.close()
+	return w.count(ctx)
+}
+
+func (p *weaviatePair) drop(ctx context.Context, url string) error {
+	w, err := dialWeaviate(url)
+	if err != nil {
+		return err
+	}
+	defer w.close()
+	return w.drop(ctx)
+}
+
+func (p *weaviatePair) close() {
+	p.src.Stop()
+	p.dst.Stop()
+}

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/vecmig/vecmig/adapters"
+	"github.com/vecmig/vecmig/migrate"
+	"github.com/vecmig/vecmig/verify"
+)
+
+func verifyCommand(reg *adapters.Registry) *cli.Command {
+	flags := []cli.Flag{
+		&cli.StringFlag{Name: "from", Required: true, Usage: "source (reference) `URL`: qdrant://HOST:6334/COLLECTION, weaviate://HOST:8080/CLASS or file://DIR"},
+		&cli.StringFlag{Name: "to", Required: true, Usage: "target `URL` to check against the source, same forms"},
+		&cli.StringFlag{Name: "mode", Value: verify.ModeSample, Usage: "count: exact counts only; sample: counts and a sample of points; full: every point of both sides"},
+		&cli.StringFlag{Name: "sample", Value: verify.DefaultSample.String(), Usage: "sample mode: N random points, P% of the points, or i/n (a fixed slice by id hash; 1/n..n/n cover everything)"},
+		&cli.Uint64Flag{Name: "seed", Usage: "seed of the random sample (printed in the summary; pass it to repeat a sample)"},
+		&cli.StringFlag{Name: "tolerance", Usage: "allowed error per vector component: X (absolute), abs=X, rel=Y or abs=X,rel=Y (default abs=1e-6,rel=1e-6; float16, uint8 and cosine targets widen it automatically)"},
+		&cli.StringFlag{Name: "changed-since-field", Usage: "payload `FIELD` holding each point's last update time (RFC 3339 or Unix seconds): points the source rewrote after --since are reported apart, not as damage"},
+		&cli.StringFlag{Name: "since", Usage: "`TIME` the copy was taken (RFC 3339 or Unix seconds; default: when verify starts)"},
+		&cli.StringFlag{Name: "report", Usage: "write the full report as JSON to `FILE`, with every mismatched id"},
+		&cli.StringFlag{Name: "list", Usage: "write one line per id to `FILE` (- for stdout): = equal, - only on the source, + only on the target, * differs, ~ changed after the copy"},
+		&cli.IntFlag{Name: "workers", Value: 4, Usage: "id ranges (full) or lookups (sample) at once; each full-mode worker reads both sides concurrently"},
+		&cli.IntFlag{Name: "page-size", Value: 256, Usage: "points per read"},
+		&cli.IntFlag{Name: "max-examples", Value: 10, Usage: "differing points shown in the summary"},
+		&cli.IntFlag{Name: "retries", Value: 8, Usage: "tries per request on transient errors (unavailable, rate limited)"},
+		&cli.DurationFlag{Name: "timeout", Value: 60 * time.Second, Usage: "timeout of one request"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors (the exit code tells the outcome)"},
+		&cli.BoolFlag{Name: "json", Usage: "print the report as JSON on stdout instead of the summary"},
+	}
+	return &cli.Command{
+		Name:  "verify",
+		Usage: "prove two collections hold the same points, or name every difference (exit 0 equal, 1 different, 2 could not verify)",
+		Flags: append(flags, apiKeyFlags()...),
+		Action: func(c *cli.Context) error {
+			return runVerify(c, reg)
+		},
+	}
+}
+
+func runVerify(c *cli.Context, reg *adapters.Registry) error {
+	out := newOutput(c)
+	opts, err := verifyOptions(c)
+	if err != nil {
+		return out.fail(withCode(exitError, err))
+	}
+	ctx := c.Context
+	retry := migrate.DefaultRetry()
+	retry.Attempts = max(c.Int("retries"), 1)
+	retry.OnRetry = func(op string, attempt int, wait time.Duration, err error) {
+		out.notice("retrying %s in %s (attempt %d of %d): %v", op, wait.Round(time.Millisecond), attempt+1, retry.Attempts, err)
+	}
+	opts.Logf = out.notice
+	src, err := reg.OpenSource(ctx, c.String("from"), config(c, "from-api-key"))
+	if err != nil {
+		return out.fail(withCode(exitError, fmt.Errorf("source: %w", err)))
+	}
+	defer src.Close()
+	dst, err := reg.OpenSource(ctx, c.String("to"), config(c, "to-api-key"))
+	if err != nil {
+		return out.fail(withCode(exitError, fmt.Errorf("target: %w", err)))
+	}
+	defer dst.Close()
+
+	summaryTo := c.App.Writer
+	var list *bufio.Writer
+	if p := c.String("list"); p != "" {
+		var w io.Writer = c.App.Writer
+		if p != "-" {
+			f, err := os.Create(p)
+			if err != nil {
+				return out.fail(withCode(exitError, fmt.Errorf("--list %s: %w", p, err)))
+			}
+			defer f.Close()
+			w = f
+		} else {
+			summaryTo = c.App.ErrWriter // stdout carries the listing
+		}
+		list = bufio.NewWriterSize(w, 1<<16)
+		opts.Listing = list
+	}
+
+	r, err := verify.Run(ctx, migrate.WithRetry(src, retry), migrate.WithRetry(dst, retry), opts)
+	if err != nil {
+		return out.fail(withCode(exitError, err))
+	}
+	if list != nil {
+		if err := list.Flush(); err != nil {
+			return out.fail(withCode(exitError, fmt.Errorf("--list %s: %w", c.String("list"), err)))
+		}
+	}
+	if p := c.String("report"); p != "" {
+		if err := writeReport(p, r); err != nil {
+			return out.fail(withCode(exitError, err))
+		}
+	}
+	switch {
+	case c.Bool("json"):
+		enc := json.NewEncoder(c.App.Writer)
+		enc.SetIndent("", "  ")
+		enc.Encode(r)
+	case !c.Bool("quiet"):
+		r.WriteText(summaryTo)
+	}
+	if !r.Equal() {
+		return withCode(exitDiffer, errReported)
+	}
+	return nil
+}
+
+func verifyOptions(c *cli.Context) (verify.Options, error) {
+	opts := verify.Options{
+		Mode:              c.String("mode"),
+		Seed:              c.Uint64("seed"),
+		Workers:           c.Int("workers"),
+		PageSize:          c.Int("page-size"),
+		MaxExamples:       c.Int("max-examples"),
+		ChangedSinceField: c.String("changed-since-field"),
+	}
+	switch opts.Mode {
+	case verify.ModeCount, verify.ModeSample, verify.ModeFull:
+	default:
+		return opts, fmt.Errorf("--mode %q: use count, sample or full", opts.Mode)
+	}
+	if opts.Workers < 1 || opts.PageSize < 1 || opts.MaxExamples < 0 {
+		return opts, fmt.Errorf("--workers and --page-size must be at least 1, --max-examples not negative")
+	}
+	var err error
+	if opts.Sample, err = verify.ParseSample(c.String("sample")); err != nil {
+		return opts, err
+	}
+	if t := c.String("tolerance"); t != "" {
+		if opts.Tolerance, err = verify.ParseTolerance(t); err != nil {
+			return opts, err
+		}
+	}
+	if s := c.String("since"); s != "" {
+		if opts.ChangedSince, err = parseTime(s); err != nil {
+			return opts, fmt.Errorf("--since %q: use RFC 3339 (2024-03-01T12:00:00Z) or Unix seconds", s)
+		}
+		if opts.ChangedSinceField == "" {
+			return opts, fmt.Errorf("--since needs --changed-since-field, the payload field holding each point's update time")
+		}
+	}
+	return opts, nil
+}
+
+func parseTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return time.Time{}, err
+	}
+	sec := int64(f)
+	return time.Unix(sec, int64((f-float64(sec))*1e9)), nil
+}
+
+func writeReport(path string, r *verify.Report) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("--report: %w", err)
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("--report %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,254 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/vecmig/vecmig/adapters"
+)
+
+// full compares every point: each partition's id space is cut into ranges,
+// and each range is read on both sides at once and merged as two sorted
+// streams, so memory holds a few pages per worker whatever the size.
+func (v *verifier) full(ctx context.Context, parts []partition) error {
+	if !v.mapping.OrderPreserving() {
+		return adapters.Errorf(adapters.KindIncompatible, "%s -> %s: the id mapping between these engines does not keep id order, so full mode cannot merge both sides; use --mode sample", v.src.Endpoint(), v.dst.Endpoint())
+	}
+	for _, p := range parts {
+		err := activatedBoth(ctx, v, p, func(ctx context.Context) error { return v.fullPartition(ctx, p) })
+		if err != nil {
+			return err
+		}
+		// Reading every point must meet the exact count taken before; if
+		// not, points were missed or the source changed meanwhile, and an
+		// "equal" would not be proven.
+		r := v.report
+		if seen := r.partSourceSeen[p.name]; p.onSource && seen != p.srcN && r.ChangedSinceField == "" {
+			r.Incomplete = true
+			r.note("partition %q: reading the source returned %d points, but it counted %d just before; the source changed during verification (or its reads are inconsistent), so the result is not a proof: run again on a quiet source or name --changed-since-field", p.name, seen, p.srcN)
+		}
+	}
+	return nil
+}
+
+// activatedBoth keeps the partition readable on both sides meanwhile.
+func activatedBoth(ctx context.Context, v *verifier, p partition, f func(context.Context) error) error {
+	inner := func() error { return f(ctx) }
+	if p.onTarget {
+		g := inner
+		inner = func() error { return activated(ctx, v.dst, p.name, g) }
+	}
+	if p.onSource {
+		g := inner
+		inner = func() error { return activated(ctx, v.src, p.name, g) }
+	}
+	return inner()
+}
+
+// Sequential is an optional ability of a Source that can only read
+// forward cheaply (a file dump): verify then reads it as one stream, never
+// jumping to a random position.
+type Sequential interface {
+	Sequential() bool
+}
+
+// sequential reports whether s is best read front to back. A file dump
+// is, whether or not a wrapper hides its type.
+func sequential(s adapters.Source) bool {
+	if q, ok := s.(Sequential); ok {
+		return q.Sequential()
+	}
+	return strings.HasPrefix(s.Endpoint(), "file://")
+}
+
+// rangesPerWorker keeps workers busy when ranges are uneven (ids clustered
+// in part of the space): a worker that finishes early takes the next one.
+const rangesPerWorker = 8
+
+func (v *verifier) fullPartition(ctx context.Context, p partition) error {
+	n := max(p.srcN, p.dstN)
+	k := int(min(uint64(v.opts.Workers*rangesPerWorker), n/uint64(4*v.opts.PageSize)))
+	ranges := []idRange{{}}
+	if k > 1 && !sequential(v.src) && !sequential(v.dst) {
+		var sb, db bounds
+		err := both(ctx, func(ctx context.Context) (err error) {
+			if p.onSource {
+				sb, err = findBounds(ctx, v.src, p.name)
+			}
+			return err
+		}, func(ctx context.Context) (err error) {
+			if p.onTarget {
+				db, err = findBounds(ctx, v.dst, p.name)
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		ranges = sb.union(db).split(k)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	work := make(chan idRange)
+	errs := make(chan error, v.opts.Workers)
+	var wg sync.WaitGroup
+	for w := 0; w < min(v.opts.Workers, len(ranges)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range work {
+				if err := v.mergeRange(ctx, p, r); err != nil {
+					errs <- err
+					cancel()
+					return
+				}
+			}
+		}()
+	}
+feed:
+	for _, r := range ranges {
+		select {
+		case work <- r:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+	close(errs)
+	var all []error
+	for e := range errs {
+		all = append(all, e)
+	}
+	if err := firstReal(all...); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// stream reads one side of a range page by page into a channel.
+type stream struct {
+	pages chan []adapters.Point
+	err   error
+}
+
+func (v *verifier) readRange(ctx context.Context, s adapters.Source, present bool, part string, r idRange) *stream {
+	st := &stream{pages: make(chan []adapters.Point, 2)}
+	go func() {
+		defer close(st.pages)
+		if !present {
+			return
+		}
+		after := r.After
+		for {
+			page, err := s.Read(ctx, adapters.ReadRequest{Partition: part, After: after, Limit: v.opts.PageSize})
+			if err != nil {
+				st.err = err
+				return
+			}
+			pts := page.Points
+			past := false
+			for i := range pts {
+				if after != nil && !after.Less(pts[i].ID) {
+					st.err = fmt.Errorf("%s: point %s came after %s: the pages are not in id order, so they cannot be merged (an adapter bug; please report it)", s.Endpoint(), pts[i].ID, after)
+					return
+				}
+				id := pts[i].ID
+				after = &id
+				if !r.notPast(pts[i].ID) {
+					pts, past = pts[:i], true
+					break
+				}
+			}
+			if len(pts) > 0 {
+				select {
+				case st.pages <- pts:
+				case <-ctx.Done():
+					st.err = ctx.Err()
+					return
+				}
+			}
+			if page.Done || past {
+				return
+			}
+			if len(page.Points) == 0 {
+				st.err = fmt.Errorf("%s: an empty page that is not the last one after %v (an adapter bug; please report it)", s.Endpoint(), after)
+				return
+			}
+		}
+	}()
+	return st
+}
+
+// errAfter stops the stream and returns its error once it has ended.
+func (st *stream) errAfter(cancel context.CancelFunc) error {
+	cancel()
+	for range st.pages {
+	}
+	return st.err
+}
+
+// cursor walks a stream point by point.
+type cursor struct {
+	st   *stream
+	page []adapters.Point
+	i    int
+}
+
+// peek returns the next point, or nil at the end of the stream. A stream
+// that failed returns its error, so that its end is never taken for the
+// end of the range.
+func (c *cursor) peek() (*adapters.Point, error) {
+	for c.i >= len(c.page) {
+		pg, ok := <-c.st.pages
+		if !ok {
+			return nil, c.st.err
+		}
+		c.page, c.i = pg, 0
+	}
+	return &c.page[c.i], nil
+}
+
+// mergeRange compares one range of one partition.
+func (v *verifier) mergeRange(ctx context.Context, p partition, r idRange) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sc := &cursor{st: v.readRange(ctx, v.src, p.onSource, p.name, r)}
+	dc := &cursor{st: v.readRange(ctx, v.dst, p.onTarget, p.name, r)}
+	var buf bytes.Buffer
+	n := 0
+	for {
+		s, err := sc.peek()
+		if err != nil {
+			return firstReal(err, dc.st.errAfter(cancel))
+		}
+		d, err := dc.peek()
+		if err != nil {
+			return firstReal(err, sc.st.errAfter(cancel))
+		}
+		if s == nil && d == nil {
+			break
+		}
+		switch {
+		case d == nil || (s != nil && v.mapping.TargetID(s.ID).Less(d.ID)):
+			v.decide(p.name, s, nil, &buf)
+			sc.i++
+		case s == nil || d.ID.Less(v.mapping.TargetID(s.ID)):
+			v.decide(p.name, nil, d, &buf)
+			dc.i++
+		default:
+			v.decide(p.name, s, d, &buf)
+			sc.i++
+			dc.i++
+		}
+		if n++; n%1024 == 0 {
+			if err := v.flushListing(&buf); err != nil {
+				return err
+			}
+		}
+	}
+	return v.flushListing(&buf)
+}
