@@ -88,6 +88,13 @@ type PartitionActivator interface {
 	ActivatePartition(ctx context.Context, partition string) (undo func(context.Context) error, err error)
 }
 
+// SequentialReader is a Source that reads forward cheaply but jumps to a
+// position only by scanning up to it (a file dump). Verification then reads
+// it as one stream instead of many ranges and random probes.
+type SequentialReader interface {
+	ReadsSequentially() bool
+}
+
 // OrderedSink is a Sink that must receive batches one at a time, in ID
 // order (a file dump). migrate then runs a single writer.
 type OrderedSink interface {

@@ -100,6 +100,12 @@ func (s *retrySource) ActivatePartition(ctx context.Context, part string) (func(
 	return a.ActivatePartition(ctx, part)
 }
 
+// ReadsSequentially passes the optional ability through the wrapper.
+func (s *retrySource) ReadsSequentially() bool {
+	q, ok := s.Source.(adapters.SequentialReader)
+	return ok && q.ReadsSequentially()
+}
+
 type retrySink struct {
 	adapters.Sink
 	p *RetryPolicy

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/vecmig/vecmig/adapters"
@@ -39,29 +38,19 @@ func activatedBoth(ctx context.Context, v *verifier, p partition, f func(context
 	inner := func() error { return f(ctx) }
 	if p.onTarget {
 		g := inner
-		inner = func() error { return activated(ctx, v.dst, p.name, g) }
+		inner = func() error { return adapters.WithPartition(ctx, v.dst, p.name, v.opts.logf, g) }
 	}
 	if p.onSource {
 		g := inner
-		inner = func() error { return activated(ctx, v.src, p.name, g) }
+		inner = func() error { return adapters.WithPartition(ctx, v.src, p.name, v.opts.logf, g) }
 	}
 	return inner()
 }
 
-// Sequential is an optional ability of a Source that can only read
-// forward cheaply (a file dump): verify then reads it as one stream, never
-// jumping to a random position.
-type Sequential interface {
-	Sequential() bool
-}
-
-// sequential reports whether s is best read front to back. A file dump
-// is, whether or not a wrapper hides its type.
+// sequential reports whether s is best read front to back (a file dump).
 func sequential(s adapters.Source) bool {
-	if q, ok := s.(Sequential); ok {
-		return q.Sequential()
-	}
-	return strings.HasPrefix(s.Endpoint(), "file://")
+	q, ok := s.(adapters.SequentialReader)
+	return ok && q.ReadsSequentially()
 }
 
 // rangesPerWorker keeps workers busy when ranges are uneven (ids clustered

@@ -156,26 +156,11 @@ func (v *verifier) counts(ctx context.Context, sdef, ddef *adapters.Collection) 
 // status is put back afterwards.
 func (v *verifier) withPartition(ctx context.Context, s adapters.Source, part string, f func() (uint64, error)) (uint64, error) {
 	var n uint64
-	err := activated(ctx, s, part, func() (err error) {
+	err := adapters.WithPartition(ctx, s, part, v.opts.logf, func() (err error) {
 		n, err = f()
 		return err
 	})
 	return n, err
-}
-
-func activated(ctx context.Context, s adapters.Source, part string, f func() error) (err error) {
-	if a, ok := s.(adapters.PartitionActivator); ok && part != "" {
-		undo, err := a.ActivatePartition(ctx, part)
-		if err != nil {
-			return err
-		}
-		defer func() {
-			if e := undo(context.WithoutCancel(ctx)); e != nil && err == nil {
-				err = e
-			}
-		}()
-	}
-	return f()
 }
 
 // decide compares one id's two sides (either may be nil), records the

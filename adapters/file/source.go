@@ -301,3 +301,7 @@ func cloneCollection(c *adapters.Collection) *adapters.Collection {
 	}
 	return &cp
 }
+
+// ReadsSequentially tells verification to read a dump front to back: a
+// position inside it is reached only by scanning up to it.
+func (s *Source) ReadsSequentially() bool { return true }

@@ -18,7 +18,7 @@ func backupCommand(reg *adapters.Registry) *cli.Command {
 	common := func(extra ...cli.Flag) []cli.Flag {
 		fs := []cli.Flag{
 			&cli.StringFlag{Name: "backend", Required: true, Usage: "backup backend: filesystem, s3, gcs or azure (the server needs module backup-<name>)"},
-			&cli.StringFlag{Name: "api-key", EnvVars: []string{"VECMIG_API_KEY"}, Usage: "API key of the server (prefer the environment variable: flags show in `ps`)"},
+			&cli.StringFlag{Name: "api-key", EnvVars: []string{"VECMIG_API_KEY"}, Usage: "API key of the server (prefer the environment variable: flags show in the process list)"},
 			&cli.IntFlag{Name: "retries", Value: 8, Usage: "tries per request on transient errors (429, 502, 503, 504, connection errors)"},
 			&cli.DurationFlag{Name: "timeout", Value: 60 * time.Second, Usage: "timeout of one request"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors"},

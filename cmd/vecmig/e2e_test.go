@@ -165,10 +165,13 @@ func TestMigrateQdrantToQdrant(t *testing.T) {
 			to := q2.Endpoint(q2.NewName(t, fx.Name))
 			adaptertest.Load(t, reg, adapters.Config{APIKey: adapters.NewSecret(q1.APIKey)}, from, fx)
 			env := []string{"VECMIG_FROM_API_KEY=" + q1.APIKey, "VECMIG_TO_API_KEY=" + q2.APIKey}
-			r := runVecmig(t, t.TempDir(), env, "migrate", "--from", from, "--to", to, "--batch-size", "100")
+			r := runVecmig(t, t.TempDir(), env, "migrate", "--from", from, "--to", to, "--batch-size", "100", "--verify", "full")
 			mustExit(t, r, 0)
 			if !strings.Contains(r.stdout, "count: source") || !strings.Contains(r.stdout, "equal") {
 				t.Errorf("summary lacks the counts of both sides:\n%s", r.stdout)
+			}
+			if !strings.Contains(r.stdout, fmt.Sprintf("points compared %d: %d equal", fx.Total(), fx.Total())) {
+				t.Errorf("--verify full did not compare every point:\n%s", r.stdout)
 			}
 			assertCopied(t, from, to, q1.APIKey, q2.APIKey)
 		})

@@ -89,7 +89,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 // apiKeyFlags are the flags and environment variables for both sides' keys.
 func apiKeyFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "from-api-key", EnvVars: []string{"VECMIG_FROM_API_KEY"}, Usage: "API key of the source (prefer the environment variable: flags show in `ps`)"},
+		&cli.StringFlag{Name: "from-api-key", EnvVars: []string{"VECMIG_FROM_API_KEY"}, Usage: "API key of the source (prefer the environment variable: flags show in the process list)"},
 		&cli.StringFlag{Name: "to-api-key", EnvVars: []string{"VECMIG_TO_API_KEY"}, Usage: "API key of the target (prefer the environment variable)"},
 	}
 }

@@ -32,7 +32,6 @@ func backupMigrateFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "exclude", Usage: "(--method backup) copy every source class except these `CLASSES`"},
 		&cli.StringFlag{Name: "backup-id", Usage: "(--method backup) backup `ID` (lowercase, digits, _ and -; never reused; default generated)"},
 		&cli.IntFlag{Name: "cpu-percentage", Usage: "(--method backup) share of CPU the servers may use for backup and restore (1-80; 0: server default)"},
-		&cli.StringFlag{Name: "verify", Value: verify.ModeSample, Usage: "(--method backup) verification after the copy: count, sample or full"},
 	}
 	taken := map[string]bool{}
 	for _, f := range snapshotMigrateFlags() {
@@ -82,14 +81,9 @@ func runBackupMigrate(c *cli.Context, reg *adapters.Registry, out *output) error
 	if backend == "" {
 		return fail(fmt.Errorf("--method backup needs --backend: filesystem, s3, gcs or azure (the backup module both servers have)"))
 	}
-	mode := backupFlagString(c, "verify")
-	if mode == "" {
-		mode = verify.ModeSample
-	}
-	switch mode {
-	case verify.ModeCount, verify.ModeSample, verify.ModeFull:
-	default:
-		return fail(fmt.Errorf("--verify %q: use count, sample or full", mode))
+	mode, err := copyVerifyMode(c)
+	if err != nil {
+		return fail(err)
 	}
 	warnPlainKey(out, fromEP, c.String("from-api-key"))
 	warnPlainKey(out, toEP, c.String("to-api-key"))

@@ -68,11 +68,9 @@ func runSnapshotMigrate(c *cli.Context, reg *adapters.Registry, out *output) err
 	default:
 		return out.fail(withCode(exitError, fmt.Errorf("--transfer %q: use download or direct", t)))
 	}
-	mode := c.String("verify")
-	switch mode {
-	case verify.ModeCount, verify.ModeSample, verify.ModeFull:
-	default:
-		return out.fail(withCode(exitError, fmt.Errorf("--verify %q: use count, sample or full", mode)))
+	mode, err := copyVerifyMode(c)
+	if err != nil {
+		return out.fail(withCode(exitError, err))
 	}
 	warnPlainKey(out, fromEP, c.String("from-api-key"))
 	warnPlainKey(out, toEP, c.String("to-api-key"))

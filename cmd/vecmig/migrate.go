@@ -17,6 +17,7 @@ import (
 
 	"github.com/vecmig/vecmig/adapters"
 	"github.com/vecmig/vecmig/migrate"
+	"github.com/vecmig/vecmig/verify"
 )
 
 func migrateCommand(reg *adapters.Registry) *cli.Command {
@@ -30,6 +31,7 @@ func migrateCommand(reg *adapters.Registry) *cli.Command {
 		&cli.StringFlag{Name: "state", Usage: "state `FILE` for resuming (default: vecmig-<hash>.state.json in the current directory, removed after success)"},
 		&cli.BoolFlag{Name: "dry-run", Usage: "check both sides and print the plan; write nothing"},
 		&cli.Float64Flag{Name: "max-rate", Usage: "read at most `POINTS_PER_S` from the source (0: no limit)"},
+		&cli.StringFlag{Name: "verify", Value: verify.ModeSample, Usage: "after the copy: none (exact counts only), count, sample (counts and 1000 points) or full (every point)"},
 		&cli.IntFlag{Name: "retries", Value: 8, Usage: "tries per request on transient errors (unavailable, rate limited)"},
 		&cli.DurationFlag{Name: "timeout", Value: 60 * time.Second, Usage: "timeout of one request"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors"},
@@ -71,6 +73,10 @@ func runMigrate(c *cli.Context, reg *adapters.Registry) error {
 	}
 	if c.Int("batch-size") < 1 || c.Int("workers") < 1 || c.Int("retries") < 1 || c.Float64("max-rate") < 0 {
 		return out.fail(withCode(exitError, fmt.Errorf("--batch-size, --workers and --retries must be at least 1, --max-rate not negative")))
+	}
+	mode, err := verifyMode(c)
+	if err != nil {
+		return out.fail(withCode(exitError, err))
 	}
 	from, to := c.String("from"), c.String("to")
 	fromEP, err := adapters.ParseEndpoint(from)
@@ -146,7 +152,7 @@ func runMigrate(c *cli.Context, reg *adapters.Registry) error {
 	}
 	res, err := migrate.Run(ctx, src, dst, opts)
 	if errors.Is(err, migrate.ErrInterrupted) || (err != nil && ctx.Err() != nil) {
-		out.summary(res)
+		out.summary(res, nil)
 		return out.fail(withCode(exitInterrupted, fmt.Errorf("%w after %d points; the state is saved in %s. Resume with: %s",
 			migrate.ErrInterrupted, written(res), statePath, resumeCommand(c, autoState, statePath))))
 	}
@@ -156,17 +162,41 @@ func runMigrate(c *cli.Context, reg *adapters.Registry) error {
 		}
 		return out.fail(withCode(exitError, err))
 	}
-	out.summary(res)
 	if opts.DryRun {
+		out.summary(res, nil)
 		return nil
 	}
+	var rep *verify.Report
+	if res.CountsMatch && (mode == verify.ModeSample || mode == verify.ModeFull) {
+		rep, err = verifyCopy(ctx, reg, c, src, mode, retry, out)
+		if err != nil {
+			out.summary(res, nil)
+			return out.fail(withCode(exitError, fmt.Errorf("the copy is complete, but verifying it failed: %w; run 'vecmig verify --from %s --to %s --mode %s' to try again", err, from, to, mode)))
+		}
+	}
+	out.summary(res, rep)
 	if !res.CountsMatch {
-		return out.fail(withCode(exitDiffer, fmt.Errorf("counts differ after the copy: source %d, target %d points (per partition above)", res.SourceCount, res.TargetCount)))
+		return out.fail(withCode(exitDiffer, fmt.Errorf("counts differ after the copy: source %d, target %d points (per partition above); 'vecmig verify --mode full' names the points", res.SourceCount, res.TargetCount)))
+	}
+	if rep != nil && !rep.Equal() {
+		return out.fail(withCode(exitDiffer, fmt.Errorf("verification found differences between source and target (see above); run 'vecmig verify --from %s --to %s --mode full --report FILE' for every id", from, to)))
 	}
 	if autoState {
 		os.Remove(statePath)
 	}
 	return nil
+}
+
+// verifyCopy compares the source with the target just written, reading the
+// target through its Source side.
+func verifyCopy(ctx context.Context, reg *adapters.Registry, c *cli.Context, src adapters.Source, mode string, retry *migrate.RetryPolicy, out *output) (*verify.Report, error) {
+	dst, err := reg.OpenSource(ctx, c.String("to"), config(c, "to-api-key"))
+	if err != nil {
+		return nil, err
+	}
+	defer dst.Close()
+	out.notice("verifying (%s)...", mode)
+	return verify.Run(ctx, migrate.WithRetry(src, retry), migrate.WithRetry(dst, retry), verify.Options{Mode: mode, Logf: out.notice})
 }
 
 func written(r *migrate.Result) uint64 {
@@ -221,4 +251,24 @@ func concatFlags(lists ...[]cli.Flag) []cli.Flag {
 		out = append(out, l...)
 	}
 	return out
+}
+
+// verifyMode validates --verify: none, count, sample or full.
+func verifyMode(c *cli.Context) (string, error) {
+	switch m := c.String("verify"); m {
+	case "none", verify.ModeCount, verify.ModeSample, verify.ModeFull:
+		return m, nil
+	default:
+		return "", fmt.Errorf("--verify %q: use none, count, sample or full", m)
+	}
+}
+
+// copyVerifyMode is verifyMode for the snapshot and backup methods, which
+// always compare exact counts at least: none means count there.
+func copyVerifyMode(c *cli.Context) (string, error) {
+	m, err := verifyMode(c)
+	if m == "none" {
+		m = verify.ModeCount
+	}
+	return m, err
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/vecmig/vecmig/adapters"
 	"github.com/vecmig/vecmig/migrate"
+	"github.com/vecmig/vecmig/verify"
 )
 
 // output prints for people (stderr: progress and notices; stdout: the
@@ -55,7 +56,7 @@ func kindName(k adapters.Kind) string {
 	}[k]
 }
 
-func (o *output) summary(r *migrate.Result) {
+func (o *output) summary(r *migrate.Result, rep *verify.Report) {
 	if r == nil || o.quiet {
 		return
 	}
@@ -63,11 +64,18 @@ func (o *output) summary(r *migrate.Result) {
 		enc := json.NewEncoder(o.stdout)
 		enc.Encode(struct {
 			*migrate.Result
-			Seconds         float64 `json:"seconds"`
-			PointsPerSecond float64 `json:"points_per_second"`
-		}{r, r.Duration.Seconds(), r.PointsPerSecond()})
+			Seconds         float64        `json:"seconds"`
+			PointsPerSecond float64        `json:"points_per_second"`
+			Verify          *verify.Report `json:"verify,omitempty"`
+		}{r, r.Duration.Seconds(), r.PointsPerSecond(), rep})
 		return
 	}
+	defer func() {
+		if rep != nil {
+			fmt.Fprintln(o.stdout)
+			rep.WriteText(o.stdout)
+		}
+	}()
 	w := o.stdout
 	if r.DryRun {
 		fmt.Fprintf(w, "dry run: would copy %d points from %s to %s\n", r.SourceCount, r.Source, r.Target)

@@ -39,6 +39,7 @@ func TestVerifyExitCodes(t *testing.T) {
 		}
 	}
 	r := runVecmig(t, dir, env, "verify", "--from", from, "--to", to)
+	t.Logf("vecmig verify (default sample):\n%s", r.stdout)
 	if !strings.Contains(r.stdout, "(sample 1000)") || !strings.Contains(r.stdout, "caught it with probability") || !strings.Contains(r.stdout, "--seed") {
 		t.Errorf("default verify is not a 1000-point sample with its probability and seed:\n%s", r.stdout)
 	}
@@ -51,6 +52,7 @@ func TestVerifyExitCodes(t *testing.T) {
 	report, list := filepath.Join(dir, "report.json"), filepath.Join(dir, "list.txt")
 	r = runVecmig(t, dir, env, "verify", "--from", from, "--to", to, "--mode", "full", "--report", report, "--list", list)
 	mustExit(t, r, exitDiffer)
+	t.Logf("vecmig verify --mode full on a damaged copy:\n%s", r.stdout)
 	if strings.Contains(r.stderr, "vecmig:") || !strings.Contains(r.stdout, "- "+victim.String()+": missing on the target") {
 		t.Errorf("a difference must be reported in the summary, not as an error:\nstdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
 	}
