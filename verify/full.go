@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/vecmig/vecmig/adapters"
 )
@@ -79,43 +78,9 @@ func (v *verifier) fullPartition(ctx context.Context, p partition) error {
 		}
 		ranges = sb.union(db).split(k)
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	work := make(chan idRange)
-	errs := make(chan error, v.opts.Workers)
-	var wg sync.WaitGroup
-	for w := 0; w < min(v.opts.Workers, len(ranges)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for r := range work {
-				if err := v.mergeRange(ctx, p, r); err != nil {
-					errs <- err
-					cancel()
-					return
-				}
-			}
-		}()
-	}
-feed:
-	for _, r := range ranges {
-		select {
-		case work <- r:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(work)
-	wg.Wait()
-	close(errs)
-	var all []error
-	for e := range errs {
-		all = append(all, e)
-	}
-	if err := firstReal(all...); err != nil {
-		return err
-	}
-	return ctx.Err()
+	return v.parallel(ctx, len(ranges), func(ctx context.Context, i int) error {
+		return v.mergeRange(ctx, p, ranges[i])
+	})
 }
 
 // stream reads one side of a range page by page into a channel.

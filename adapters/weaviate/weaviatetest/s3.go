@@ -29,18 +29,7 @@ const (
 // $HOME/.cache/vecmig/bin/versitygw, failing with the install command when
 // it does not exist.
 func VersityGWBinary() (string, error) {
-	p := os.Getenv("VECMIG_VERSITYGW_BIN")
-	if p == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("weaviatetest: cannot find the home directory (%v); set VECMIG_VERSITYGW_BIN to the versitygw binary", err)
-		}
-		p = filepath.Join(home, ".cache", "vecmig", "bin", "versitygw")
-	}
-	if _, err := os.Stat(p); err != nil {
-		return "", fmt.Errorf("weaviatetest: S3 server binary %s not found; install it with `%s` (or `make versitygw`), or set VECMIG_VERSITYGW_BIN", p, VersityGWInstallCommand)
-	}
-	return p, nil
+	return cachedBinary("VECMIG_VERSITYGW_BIN", "versitygw", "S3 server", VersityGWInstallCommand, "make versitygw")
 }
 
 // S3 is a running local S3-compatible server (versitygw, posix backend):

@@ -90,16 +90,22 @@ type Node struct {
 // $HOME/.cache/vecmig/bin/weaviate-server. It fails, saying how to install
 // it, when the file does not exist.
 func Binary() (string, error) {
-	p := os.Getenv("VECMIG_WEAVIATE_BIN")
+	return cachedBinary("VECMIG_WEAVIATE_BIN", "weaviate-server", "Weaviate server", InstallCommand, "make weaviate")
+}
+
+// cachedBinary finds a test server binary: $env, else
+// $HOME/.cache/vecmig/bin/name, failing with how to install it.
+func cachedBinary(env, name, what, install, target string) (string, error) {
+	p := os.Getenv(env)
 	if p == "" {
 		home, err := os.UserHomeDir()
 		if err != nil {
-			return "", fmt.Errorf("weaviatetest: cannot find the home directory (%v); set VECMIG_WEAVIATE_BIN to the weaviate-server binary", err)
+			return "", fmt.Errorf("weaviatetest: cannot find the home directory (%v); set %s to the %s binary", err, env, name)
 		}
-		p = filepath.Join(home, ".cache", "vecmig", "bin", "weaviate-server")
+		p = filepath.Join(home, ".cache", "vecmig", "bin", name)
 	}
 	if _, err := os.Stat(p); err != nil {
-		return "", fmt.Errorf("weaviatetest: Weaviate server binary %s not found; install it with `%s` (or `make weaviate`), or set VECMIG_WEAVIATE_BIN", p, InstallCommand)
+		return "", fmt.Errorf("weaviatetest: %s binary %s not found; install it with `%s` (or `%s`), or set %s", what, p, install, target, env)
 	}
 	return p, nil
 }
