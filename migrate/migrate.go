@@ -12,13 +12,19 @@ import (
 	"time"
 
 	"github.com/vecmig/vecmig/adapters"
+	"github.com/vecmig/vecmig/adapters/idspace"
 )
 
 // Options tune a live migration.
 type Options struct {
 	BatchSize int // points per read page and per write batch
 	Workers   int // concurrent writers
-	OnExists  adapters.OnExists
+	// Readers is how many disjoint id ranges of a partition are read at
+	// once. The ranges are chosen when a migration starts and recorded in
+	// the state, so a resumed run reads exactly the same ones. A source
+	// that reads only sequentially, or a sink that needs id order, gets one.
+	Readers  int
+	OnExists adapters.OnExists
 	// StatePath is the state file; required unless DryRun.
 	StatePath string
 	DryRun    bool
@@ -95,6 +101,9 @@ func Run(ctx context.Context, src adapters.Source, dst adapters.Sink, opts Optio
 	if opts.Workers <= 0 {
 		opts.Workers = 4
 	}
+	if opts.Readers <= 0 {
+		opts.Readers = 1
+	}
 	if opts.Retry == nil {
 		opts.Retry = DefaultRetry()
 	}
@@ -127,11 +136,11 @@ func Run(ctx context.Context, src adapters.Source, dst adapters.Sink, opts Optio
 	}
 	res.SourceCount = total
 
-	st, err := openState(opts, res, def, parts)
+	st, loaded, err := openState(opts, res, def, parts)
 	if err != nil {
 		return nil, err
 	}
-	res.Resumed = st != nil && st.Prepared
+	res.Resumed = st.Prepared
 
 	exists, err := rdst.Exists(ctx)
 	if err != nil {
@@ -147,6 +156,11 @@ func Run(ctx context.Context, src adapters.Source, dst adapters.Sink, opts Optio
 		return res, nil
 	}
 
+	if !loaded {
+		if err := splitRanges(ctx, rsrc, rdst, st, parts, counts, opts); err != nil {
+			return nil, err
+		}
+	}
 	if !res.Resumed {
 		if err := rdst.Prepare(ctx, def, opts.OnExists); err != nil {
 			return nil, err
@@ -221,25 +235,25 @@ func Run(ctx context.Context, src adapters.Source, dst adapters.Sink, opts Optio
 	return res, nil
 }
 
-// openState loads the state file, or starts a new one. A state file of a
-// different migration is refused with the reason.
-func openState(opts Options, res *Result, def *adapters.Collection, parts []string) (*State, error) {
+// openState loads the state file (loaded is then true), or starts a new
+// one. A state file of a different migration is refused with the reason.
+func openState(opts Options, res *Result, def *adapters.Collection, parts []string) (st *State, loaded bool, err error) {
 	fp := def.Fingerprint()
 	if opts.StatePath == "" {
 		if !opts.DryRun {
-			return nil, fmt.Errorf("no state file given")
+			return nil, false, fmt.Errorf("no state file given")
 		}
-		return NewState(res.Source, res.Target, res.Method, fp, parts), nil
+		return NewState(res.Source, res.Target, res.Method, fp, parts), false, nil
 	}
-	st, err := LoadState(opts.StatePath)
+	st, err = LoadState(opts.StatePath)
 	if errors.Is(err, ErrNoState) {
-		return NewState(res.Source, res.Target, res.Method, fp, parts), nil
+		return NewState(res.Source, res.Target, res.Method, fp, parts), false, nil
 	}
 	if err != nil {
-		return nil, adapters.WithKind(adapters.KindInvalid, err)
+		return nil, false, adapters.WithKind(adapters.KindInvalid, err)
 	}
 	if why := st.Matches(res.Source, res.Target, res.Method, fp); why != nil {
-		return nil, adapters.Errorf(adapters.KindInvalid,
+		return nil, false, adapters.Errorf(adapters.KindInvalid,
 			"state file %s belongs to another migration: %v; use another --state file, or delete this one to start afresh", opts.StatePath, why)
 	}
 	for _, p := range parts {
@@ -248,7 +262,42 @@ func openState(opts Options, res *Result, def *adapters.Collection, parts []stri
 			st.Partitions[p] = &PartitionState{Ranges: []*RangeState{{}}}
 		}
 	}
-	return st, nil
+	return st, true, nil
+}
+
+// splitRanges divides each partition of a new migration into opts.Readers
+// disjoint id ranges, from bounds probed on the source (a few dozen
+// one-point reads). Small partitions, sequential sources and ordered sinks
+// keep a single range.
+func splitRanges(ctx context.Context, src adapters.Source, dst adapters.Sink, st *State, parts []string, counts map[string]uint64, opts Options) error {
+	if opts.Readers < 2 || opts.DryRun {
+		return nil
+	}
+	if q, ok := src.(adapters.SequentialReader); ok && q.ReadsSequentially() {
+		return nil
+	}
+	if o, ok := dst.(adapters.OrderedSink); ok && o.RequiresOrder() {
+		return nil
+	}
+	for _, p := range parts {
+		if counts[p] < uint64(4*opts.BatchSize) {
+			continue
+		}
+		var b idspace.Bounds
+		err := adapters.WithPartition(ctx, src, p, opts.logf, func() (err error) {
+			b, err = idspace.Find(ctx, src, p)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("find the id bounds of partition %q on %s: %w", p, src.Endpoint(), err)
+		}
+		var rs []*RangeState
+		for _, r := range b.Split(opts.Readers) {
+			rs = append(rs, &RangeState{From: r.After, To: r.Upto})
+		}
+		st.Partitions[p].Ranges = rs
+	}
+	return nil
 }
 
 // copier runs the read → write pipeline of one partition at a time.
@@ -266,64 +315,86 @@ type copier struct {
 }
 
 type batch struct {
-	seq    int
+	rng    int // index of the range it was read from
+	seq    int // its order within that range
 	points []adapters.Point
 }
 
 type ack struct {
-	seq int
-	n   int
+	batch
 	err error
 }
 
+// rangeProgress tracks which batches of one range the target acknowledged,
+// so that the range's watermark only ever moves over a contiguous prefix.
+type rangeProgress struct {
+	r       *RangeState
+	next    int                 // the next seq the watermark waits for
+	done    map[int]int         // acknowledged seqs beyond next → point count
+	lastIDs map[int]adapters.ID // seq → last id of the batch
+}
+
 func (c *copier) partition(ctx context.Context, part string, ps *PartitionState) error {
-	return adapters.WithPartition(ctx, c.src, part, c.opts.logf, func() error {
-		for _, r := range ps.Ranges {
-			if r.Done {
-				continue
-			}
-			if err := c.copyRange(ctx, part, r); err != nil {
-				return err
-			}
+	var todo []*RangeState
+	for _, r := range ps.Ranges {
+		if !r.Done {
+			todo = append(todo, r)
 		}
-		return nil
+	}
+	return adapters.WithPartition(ctx, c.src, part, c.opts.logf, func() error {
+		return c.copyRanges(ctx, part, todo)
 	})
 }
 
-// copyRange reads pages after the range's watermark and writes them with
-// c.workers writers. The watermark advances only over a contiguous prefix
-// of acknowledged batches.
-func (c *copier) copyRange(ctx context.Context, part string, r *RangeState) error {
+// copyRanges reads every range with a reader of its own (each in id order,
+// strictly after its watermark) and writes the pages with c.workers shared
+// writers. Each range's watermark advances only over a contiguous prefix of
+// acknowledged batches, so whatever stops the run, the state never claims
+// a point the target does not hold.
+func (c *copier) copyRanges(ctx context.Context, part string, ranges []*RangeState) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
 	batches := make(chan batch, c.workers)
-	acks := make(chan ack, c.workers*2)
-	lastIDs := map[int]adapters.ID{} // seq → last id of the batch, until acknowledged
-	var lastMu sync.Mutex
+	acks := make(chan ack, c.workers+len(ranges))
+	prog := make([]*rangeProgress, len(ranges))
+	var lastMu sync.Mutex // guards every prog[i].lastIDs
+	for i, r := range ranges {
+		prog[i] = &rangeProgress{r: r, done: map[int]int{}, lastIDs: map[int]adapters.ID{}}
+	}
 
-	readErr := make(chan error, 1)
-	go func() {
-		defer close(batches)
-		readErr <- c.readLoop(ctx, part, r, batches, lastIDs, &lastMu)
-	}()
-
-	var wg sync.WaitGroup
-	for i := 0; i < c.workers; i++ {
-		wg.Add(1)
+	readErrs := make(chan error, len(ranges))
+	var readers sync.WaitGroup
+	for i, r := range ranges {
+		readers.Add(1)
 		go func() {
-			defer wg.Done()
+			defer readers.Done()
+			err := c.readLoop(ctx, part, i, r, batches, func(seq int, last adapters.ID) {
+				lastMu.Lock()
+				prog[i].lastIDs[seq] = last
+				lastMu.Unlock()
+			})
+			if err != nil && !errors.Is(err, ErrInterrupted) && !errors.Is(err, context.Canceled) {
+				cancel() // one range failing stops the others
+			}
+			readErrs <- err
+		}()
+	}
+	go func() { readers.Wait(); close(batches) }()
+
+	var writers sync.WaitGroup
+	for i := 0; i < c.workers; i++ {
+		writers.Add(1)
+		go func() {
+			defer writers.Done()
 			for b := range batches {
 				// Adapters name the rejected points in their errors.
-				err := c.dst.Write(ctx, part, b.points)
-				acks <- ack{seq: b.seq, n: len(b.points), err: err}
+				acks <- ack{batch: b, err: c.dst.Write(ctx, part, b.points)}
 			}
 		}()
 	}
-	go func() { wg.Wait(); close(acks) }()
+	go func() { writers.Wait(); close(acks) }()
 
-	next := 0 // the next seq the watermark waits for
-	doneSeqs := map[int]int{}
 	var firstErr error
 	for a := range acks {
 		if a.err != nil {
@@ -333,27 +404,28 @@ func (c *copier) copyRange(ctx context.Context, part string, r *RangeState) erro
 			}
 			continue
 		}
-		doneSeqs[a.seq] = a.n
+		p := prog[a.rng]
+		p.done[a.seq] = len(a.points)
 		advanced := false
 		for {
-			n, ok := doneSeqs[next]
+			n, ok := p.done[p.next]
 			if !ok {
 				break
 			}
-			delete(doneSeqs, next)
+			delete(p.done, p.next)
 			lastMu.Lock()
-			id := lastIDs[next]
-			delete(lastIDs, next)
+			id := p.lastIDs[p.next]
+			delete(p.lastIDs, p.next)
 			lastMu.Unlock()
 			c.mu.Lock()
-			r.Watermark = &id
-			r.Written += uint64(n)
+			p.r.Watermark = &id
+			p.r.Written += uint64(n)
 			c.written += uint64(n)
 			c.mu.Unlock()
 			if c.opts.Progress != nil {
 				c.opts.Progress.Add(n)
 			}
-			next++
+			p.next++
 			advanced = true
 		}
 		if advanced && time.Since(c.lastSave) > 500*time.Millisecond {
@@ -363,19 +435,33 @@ func (c *copier) copyRange(ctx context.Context, part string, r *RangeState) erro
 			}
 		}
 	}
-	rerr := <-readErr
+	// Any reader error, a cancellation included, leaves the ranges open; a
+	// real error is reported in preference to the cancellation it caused.
+	var interrupted bool
+	var readErr error
+	for range ranges {
+		switch err := <-readErrs; {
+		case err == nil:
+		case errors.Is(err, ErrInterrupted):
+			interrupted = true
+		case readErr == nil || errors.Is(readErr, context.Canceled):
+			readErr = err
+		}
+	}
 	switch {
 	case firstErr != nil:
 		return firstErr
-	case errors.Is(rerr, ErrInterrupted):
+	case readErr != nil:
+		return readErr
+	case interrupted:
 		if err := c.save(); err != nil {
-			return errors.Join(rerr, err)
+			return errors.Join(ErrInterrupted, err)
 		}
-		return rerr
-	case rerr != nil:
-		return rerr
+		return ErrInterrupted
 	}
-	r.Done = true
+	for _, r := range ranges {
+		r.Done = true
+	}
 	return c.save()
 }
 
@@ -386,9 +472,10 @@ func (c *copier) save() error {
 	return c.st.Save(c.opts.StatePath)
 }
 
-// readLoop reads pages in id order and hands them to the writers. It never
-// holds more than the channel's capacity plus one page in memory.
-func (c *copier) readLoop(ctx context.Context, part string, r *RangeState, out chan<- batch, lastIDs map[int]adapters.ID, mu *sync.Mutex) error {
+// readLoop reads one range's pages in id order and hands them to the
+// writers; sent reports each batch's last id before the batch goes out.
+// Memory stays bounded: a reader holds one page while the channel is full.
+func (c *copier) readLoop(ctx context.Context, part string, rng int, r *RangeState, out chan<- batch, sent func(seq int, last adapters.ID)) error {
 	after := r.Watermark
 	if after == nil {
 		after = r.From
@@ -418,14 +505,12 @@ func (c *copier) readLoop(ctx context.Context, part string, r *RangeState, out c
 		}
 		if len(pts) > 0 {
 			last := pts[len(pts)-1].ID
-			mu.Lock()
-			lastIDs[seq] = last
-			mu.Unlock()
+			sent(seq, last)
 			c.mu.Lock()
 			c.read += uint64(len(pts))
 			c.mu.Unlock()
 			select {
-			case out <- batch{seq: seq, points: pts}:
+			case out <- batch{rng: rng, seq: seq, points: pts}:
 			case <-ctx.Done():
 				return ctx.Err()
 			}

@@ -68,7 +68,7 @@ func TestInterruptKeepsWatermarkHonest(t *testing.T) {
 	src, dst, srcURL, dstURL, _ := setup(t, 5000)
 	state := filepath.Join(t.TempDir(), "state.json")
 	stop := make(chan struct{})
-	opts := migrate.Options{BatchSize: 50, Workers: 4, StatePath: state, Stop: stop, Progress: &stopAfter{n: 1000, stop: stop}}
+	opts := migrate.Options{BatchSize: 50, Workers: 4, Readers: 3, StatePath: state, Stop: stop, Progress: &stopAfter{n: 1000, stop: stop}}
 	_, err := migrate.Run(context.Background(), src, dst, opts)
 	if err != migrate.ErrInterrupted {
 		t.Fatalf("Run = %v, want ErrInterrupted", err)
@@ -77,11 +77,16 @@ func TestInterruptKeepsWatermarkHonest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := st.Partitions[""].Ranges[0]
-	if r.Watermark == nil || r.Done || r.Written < 1000 || r.Written >= 5000 {
-		t.Fatalf("state after interrupt: %+v; want a watermark and 1000 <= written < 5000", r)
+	ranges := st.Partitions[""].Ranges
+	if len(ranges) != 3 {
+		t.Fatalf("state records %d ranges, want the 3 readers' ranges", len(ranges))
 	}
-	// Every source point <= watermark is on the target.
+	written := st.Partitions[""].Written()
+	if written < 1000 || written >= 5000 {
+		t.Fatalf("state after interrupt: %d written; want 1000 <= written < 5000", written)
+	}
+	// In every range, every source point up to its watermark is on the
+	// target, and the ranges are disjoint and cover every id.
 	ctx := adaptertest.Ctx(t)
 	all, err := adaptertest.ReadAll(ctx, src, "", 1000)
 	if err != nil {
@@ -92,21 +97,34 @@ func TestInterruptKeepsWatermarkHonest(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tsrc.Close()
-	var below []adapters.ID
-	for _, p := range all {
-		if !r.Watermark.Less(p.ID) {
-			below = append(below, p.ID)
+	covered := 0
+	for i, r := range ranges {
+		if i > 0 && (r.From == nil || ranges[i-1].To == nil || *r.From != *ranges[i-1].To) {
+			t.Fatalf("range %d does not start where range %d ends: %+v %+v", i, i-1, ranges[i-1], r)
+		}
+		var in, below []adapters.ID
+		for _, p := range all {
+			if (r.From == nil || r.From.Less(p.ID)) && (r.To == nil || !r.To.Less(p.ID)) {
+				in = append(in, p.ID)
+				if r.Watermark != nil && !r.Watermark.Less(p.ID) {
+					below = append(below, p.ID)
+				}
+			}
+		}
+		covered += len(in)
+		if uint64(len(below)) != r.Written {
+			t.Errorf("range %d: %d source points up to the watermark, state says %d written", i, len(below), r.Written)
+		}
+		got, err := tsrc.Get(ctx, "", below)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(below) {
+			t.Fatalf("range %d: the watermark %v claims %d points, the target holds %d of them", i, r.Watermark, len(below), len(got))
 		}
 	}
-	if uint64(len(below)) != r.Written {
-		t.Errorf("%d source points up to the watermark, state says %d written", len(below), r.Written)
-	}
-	got, err := tsrc.Get(ctx, "", below)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != len(below) {
-		t.Fatalf("the watermark %s claims %d points, the target holds %d of them", r.Watermark, len(below), len(got))
+	if covered != len(all) {
+		t.Errorf("the ranges cover %d of %d points", covered, len(all))
 	}
 
 	opts.Stop, opts.Progress = nil, nil
@@ -114,8 +132,11 @@ func TestInterruptKeepsWatermarkHonest(t *testing.T) {
 	if err != nil || !res.Resumed || !res.CountsMatch || res.TargetCount != 5000 {
 		t.Fatalf("resumed run = %+v, %v", res, err)
 	}
-	if res.Written != 5000-r.Written {
-		t.Errorf("resumed run wrote %d points, want the %d after the watermark", res.Written, 5000-r.Written)
+	if res.Written != 5000-written {
+		t.Errorf("resumed run wrote %d points, want the %d after the watermarks", res.Written, 5000-written)
+	}
+	if st2, _ := migrate.LoadState(state); len(st2.Partitions[""].Ranges) != 3 || *st2.Partitions[""].Ranges[1].From != *ranges[1].From {
+		t.Errorf("the resumed run changed the recorded ranges")
 	}
 	s, _ := reg.OpenSource(ctx, srcURL, adapters.Config{})
 	defer s.Close()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/vecmig/vecmig/adapters"
+	"github.com/vecmig/vecmig/adapters/idspace"
 )
 
 // full compares every point: each partition's id space is cut into ranges,
@@ -59,24 +60,24 @@ const rangesPerWorker = 8
 func (v *verifier) fullPartition(ctx context.Context, p partition) error {
 	n := max(p.srcN, p.dstN)
 	k := int(min(uint64(v.opts.Workers*rangesPerWorker), n/uint64(4*v.opts.PageSize)))
-	ranges := []idRange{{}}
+	ranges := []idspace.Range{{}}
 	if k > 1 && !sequential(v.src) && !sequential(v.dst) {
-		var sb, db bounds
+		var sb, db idspace.Bounds
 		err := both(ctx, func(ctx context.Context) (err error) {
 			if p.onSource {
-				sb, err = findBounds(ctx, v.src, p.name)
+				sb, err = idspace.Find(ctx, v.src, p.name)
 			}
 			return err
 		}, func(ctx context.Context) (err error) {
 			if p.onTarget {
-				db, err = findBounds(ctx, v.dst, p.name)
+				db, err = idspace.Find(ctx, v.dst, p.name)
 			}
 			return err
 		})
 		if err != nil {
 			return err
 		}
-		ranges = sb.union(db).split(k)
+		ranges = sb.Union(db).Split(k)
 	}
 	return v.parallel(ctx, len(ranges), func(ctx context.Context, i int) error {
 		return v.mergeRange(ctx, p, ranges[i])
@@ -89,7 +90,7 @@ type stream struct {
 	err   error
 }
 
-func (v *verifier) readRange(ctx context.Context, s adapters.Source, present bool, part string, r idRange) *stream {
+func (v *verifier) readRange(ctx context.Context, s adapters.Source, present bool, part string, r idspace.Range) *stream {
 	st := &stream{pages: make(chan []adapters.Point, 2)}
 	go func() {
 		defer close(st.pages)
@@ -112,7 +113,7 @@ func (v *verifier) readRange(ctx context.Context, s adapters.Source, present boo
 				}
 				id := pts[i].ID
 				after = &id
-				if !r.notPast(pts[i].ID) {
+				if !r.NotPast(pts[i].ID) {
 					pts, past = pts[:i], true
 					break
 				}
@@ -167,7 +168,7 @@ func (c *cursor) peek() (*adapters.Point, error) {
 }
 
 // mergeRange compares one range of one partition.
-func (v *verifier) mergeRange(ctx context.Context, p partition, r idRange) error {
+func (v *verifier) mergeRange(ctx context.Context, p partition, r idspace.Range) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	sc := &cursor{st: v.readRange(ctx, v.src, p.onSource, p.name, r)}

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/vecmig/vecmig/adapters"
+	"github.com/vecmig/vecmig/adapters/idspace"
 )
 
 // sample compares a sample of source points with the same ids on the
@@ -119,8 +120,8 @@ func (v *verifier) pick(ctx context.Context, p partition, n uint64, rnd *rand.Ra
 	if n*4 > p.srcN || sequential(v.src) {
 		return v.reservoir(ctx, p, n, rnd)
 	}
-	b, err := findBounds(ctx, v.src, p.name)
-	if err != nil || b.empty {
+	b, err := idspace.Find(ctx, v.src, p.name)
+	if err != nil || b.Empty() {
 		return nil, err
 	}
 	chosen := map[adapters.ID]bool{}
@@ -132,12 +133,12 @@ func (v *verifier) pick(ctx context.Context, p partition, n uint64, rnd *rand.Ra
 		batch := min(n-uint64(len(out))+n/8+8, maxDraws-draws)
 		pos := make([]adapters.ID, batch)
 		for i := range pos {
-			pos[i] = b.randomPosition(rnd)
+			pos[i] = b.RandomPosition(rnd)
 		}
 		draws += batch
 		got := make([]*adapters.Point, batch)
 		if err := v.parallel(ctx, int(batch), func(ctx context.Context, i int) error {
-			page, err := v.src.Read(ctx, adapters.ReadRequest{Partition: p.name, After: atLeast(pos[i]), Limit: 1})
+			page, err := v.src.Read(ctx, adapters.ReadRequest{Partition: p.name, After: idspace.AtLeast(pos[i]), Limit: 1})
 			if err == nil && len(page.Points) > 0 {
 				got[i] = &page.Points[0]
 			}

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -41,7 +42,10 @@ func (b *bench) measure(ctx context.Context, bin string, args ...string) (*procS
 	cmd := exec.CommandContext(ctx, b.selfBin, append([]string{childCommand, "exec", "--stats", stats.Name(), "--", bin}, args...)...)
 	cmd.Dir = b.workDir
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.WaitDelay = 5 * time.Second
+	// On cancel, ask the launcher to stop (it passes the signal on, so the
+	// measured program is not orphaned); kill it only if that fails.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 30 * time.Second
 	if err := cmd.Run(); err != nil {
 		return nil, fmt.Errorf("%s %s: %v\n%s%s", bin, strings.Join(args, " "), err, tail(stderr.String(), 2000), tail(stdout.String(), 1000))
 	}
@@ -69,14 +73,22 @@ func launch(args []string) int {
 	}
 	cmd := exec.Command(fs.Arg(0), fs.Args()[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	signal.Ignore(os.Interrupt) // the child gets it from the terminal and stops itself
+	// Pass SIGINT and SIGTERM on: the measured program stops cleanly and
+	// the launcher still reports and exits after it.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	start := time.Now()
-	err := cmd.Run()
-	wall := time.Since(start)
-	if cmd.ProcessState == nil {
+	if err := cmd.Start(); err != nil {
 		fmt.Fprintf(os.Stderr, "vecmig-bench: start %s: %v\n", fs.Arg(0), err)
 		return 1
 	}
+	go func() {
+		for s := range sigs {
+			cmd.Process.Signal(s)
+		}
+	}()
+	err := cmd.Wait()
+	wall := time.Since(start)
 	cpu, rss := childUsage(cmd.ProcessState)
 	data, _ := json.Marshal(procStats{Wall: wall, CPU: cpu, PeakRSS: rss})
 	if werr := os.WriteFile(*statsPath, data, 0o644); werr != nil {

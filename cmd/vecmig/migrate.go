@@ -27,6 +27,7 @@ func migrateCommand(reg *adapters.Registry) *cli.Command {
 		&cli.StringFlag{Name: "method", Value: "live", Usage: "live: read pages and write batches; snapshot: Qdrant collection snapshot; backup: Weaviate backup and restore"},
 		&cli.IntFlag{Name: "batch-size", Value: 256, Usage: "points per read page and per write batch"},
 		&cli.IntFlag{Name: "workers", Value: 4, Usage: "concurrent writers"},
+		&cli.IntFlag{Name: "readers", Value: 4, Usage: "disjoint id ranges of the source read at once (chosen at the start and kept in the state; a file:// source or target reads one)"},
 		&cli.StringFlag{Name: "on-exists", Value: "fail", Usage: "if the target collection exists: fail, append (write into it) or recreate (delete it first)"},
 		&cli.StringFlag{Name: "state", Usage: "state `FILE` for resuming (default: vecmig-<hash>.state.json in the current directory, removed after success)"},
 		&cli.BoolFlag{Name: "dry-run", Usage: "check both sides and print the plan; write nothing"},
@@ -71,8 +72,8 @@ func runMigrate(c *cli.Context, reg *adapters.Registry) error {
 	default:
 		return out.fail(withCode(exitError, fmt.Errorf("--on-exists %q: use fail, append or recreate", onExists)))
 	}
-	if c.Int("batch-size") < 1 || c.Int("workers") < 1 || c.Int("retries") < 1 || c.Float64("max-rate") < 0 {
-		return out.fail(withCode(exitError, fmt.Errorf("--batch-size, --workers and --retries must be at least 1, --max-rate not negative")))
+	if c.Int("batch-size") < 1 || c.Int("workers") < 1 || c.Int("readers") < 1 || c.Int("retries") < 1 || c.Float64("max-rate") < 0 {
+		return out.fail(withCode(exitError, fmt.Errorf("--batch-size, --workers, --readers and --retries must be at least 1, --max-rate not negative")))
 	}
 	mode, err := verifyMode(c)
 	if err != nil {
@@ -139,6 +140,7 @@ func runMigrate(c *cli.Context, reg *adapters.Registry) error {
 	opts := migrate.Options{
 		BatchSize: c.Int("batch-size"),
 		Workers:   c.Int("workers"),
+		Readers:   c.Int("readers"),
 		OnExists:  onExists,
 		StatePath: statePath,
 		DryRun:    c.Bool("dry-run"),
@@ -209,7 +211,7 @@ func written(r *migrate.Result) uint64 {
 // resumeCommand rebuilds the command line without any API key.
 func resumeCommand(c *cli.Context, autoState bool, statePath string) string {
 	parts := []string{"vecmig migrate", "--from " + shellQuote(c.String("from")), "--to " + shellQuote(c.String("to"))}
-	for _, f := range []string{"batch-size", "workers", "max-rate", "retries"} {
+	for _, f := range []string{"batch-size", "workers", "readers", "max-rate", "retries"} {
 		if c.IsSet(f) {
 			parts = append(parts, fmt.Sprintf("--%s %v", f, c.Value(f)))
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -23,6 +24,9 @@ type output struct {
 	stdout, stderr io.Writer
 	quiet, json    bool
 	mu             sync.Mutex
+	// printed is set once a JSON summary went out, so that an error after
+	// it does not add a second object (the summary says what went wrong).
+	printed bool
 }
 
 func newOutput(c *cli.Context) *output {
@@ -41,9 +45,19 @@ func (o *output) notice(format string, args ...any) {
 // fail prints the error as JSON when asked (run() prints it for people)
 // and passes it on for the exit code.
 func (o *output) fail(err error) error {
-	if o.json && err != nil {
+	if o.json && err != nil && !o.printed {
+		kind := kindName(adapters.KindOf(err))
+		var ce *codeError
+		switch {
+		case errors.As(err, &ce) && ce.code == exitInterrupted:
+			kind = "interrupted"
+		case errors.As(err, &ce) && ce.code == exitDiffer:
+			kind = "differ"
+		case kind == "":
+			kind = "error"
+		}
 		enc := json.NewEncoder(o.stdout)
-		enc.Encode(map[string]any{"error": err.Error(), "kind": kindName(adapters.KindOf(err))})
+		enc.Encode(map[string]any{"error": err.Error(), "kind": kind})
 	}
 	return err
 }
@@ -57,10 +71,11 @@ func kindName(k adapters.Kind) string {
 }
 
 func (o *output) summary(r *migrate.Result, rep *verify.Report) {
-	if r == nil || o.quiet {
+	if r == nil || (o.quiet && !o.json) {
 		return
 	}
 	if o.json {
+		o.printed = true
 		enc := json.NewEncoder(o.stdout)
 		enc.Encode(struct {
 			*migrate.Result

@@ -1,4 +1,10 @@
-package verify
+// Package idspace splits a collection's id space into ranges. Ids are two
+// segments in scroll order, integers then UUIDs, both treated as unsigned
+// numbers (64 and 128 bits); Bounds are found by probing a Source with
+// one-point reads, never by a scan. migrate reads ranges in parallel (and
+// records them in its state so a resumed run uses the same ones); verify
+// compares them in parallel and draws random positions from them.
+package idspace
 
 import (
 	"context"
@@ -9,13 +15,8 @@ import (
 	"github.com/vecmig/vecmig/adapters"
 )
 
-// The id space is two segments in scroll order: integers, then UUIDs. Both
-// are treated as unsigned numbers (64 and 128 bits) so that ranges and
-// random positions can be computed; bounds are found by probing the Source
-// with one-point reads, never by a scan.
-
-// bounds are the smallest and largest existing ids of each segment.
-type bounds struct {
+// Bounds are the smallest and largest existing ids of each segment.
+type Bounds struct {
 	hasInt, hasUUID  bool
 	minInt, maxInt   uint64
 	minUUID, maxUUID *big.Int
@@ -34,9 +35,9 @@ func probe(ctx context.Context, src adapters.Source, part string, after *adapter
 	return page.Points[0].ID, true, nil
 }
 
-// atLeast returns the After that makes a read start at id itself (the id
+// AtLeast returns the After that makes a read start at id itself (the id
 // just before it in scroll order), nil for the very first possible id.
-func atLeast(id adapters.ID) *adapters.ID {
+func AtLeast(id adapters.ID) *adapters.ID {
 	if !id.IsUUID() {
 		if id.Num() == 0 {
 			return nil
@@ -64,10 +65,10 @@ func intUUID(n *big.Int) adapters.ID {
 	return adapters.UUIDID(b)
 }
 
-// findBounds probes a partition for the ends of both segments: about 64
+// Find probes a partition for the ends of both segments: about 64
 // one-point reads for integers and 128 for UUIDs (binary search).
-func findBounds(ctx context.Context, src adapters.Source, part string) (bounds, error) {
-	var b bounds
+func Find(ctx context.Context, src adapters.Source, part string) (Bounds, error) {
+	var b Bounds
 	first, ok, err := probe(ctx, src, part, nil)
 	if err != nil {
 		return b, err
@@ -82,7 +83,7 @@ func findBounds(ctx context.Context, src adapters.Source, part string) (bounds, 
 		lo, hi := first.Num(), uint64(math.MaxUint64)
 		for lo < hi {
 			mid := lo + (hi-lo)/2 + 1
-			id, ok, err := probe(ctx, src, part, atLeast(adapters.NumID(mid)))
+			id, ok, err := probe(ctx, src, part, AtLeast(adapters.NumID(mid)))
 			if err != nil {
 				return b, err
 			}
@@ -114,7 +115,7 @@ func findBounds(ctx context.Context, src adapters.Source, part string) (bounds, 
 		// mid = lo + (hi-lo)/2 + 1
 		mid := new(big.Int).Sub(hi, lo)
 		mid.Rsh(mid, 1).Add(mid, lo).Add(mid, one)
-		id, ok, err := probe(ctx, src, part, atLeast(intUUID(mid)))
+		id, ok, err := probe(ctx, src, part, AtLeast(intUUID(mid)))
 		if err != nil {
 			return b, err
 		}
@@ -128,8 +129,8 @@ func findBounds(ctx context.Context, src adapters.Source, part string) (bounds, 
 	return b, nil
 }
 
-// union widens b to cover o too.
-func (b bounds) union(o bounds) bounds {
+// Union widens b to cover o too.
+func (b Bounds) Union(o Bounds) Bounds {
 	if b.empty {
 		return o
 	}
@@ -158,23 +159,23 @@ func (b bounds) union(o bounds) bounds {
 	return b
 }
 
-// idRange is the ids in (After, Upto]: After nil means from the first id,
+// Range is the ids in (After, Upto]: After nil means from the first id,
 // Upto nil means to the last. Consecutive ranges share a boundary, so a
 // split covers every id exactly once whatever the boundaries are; the
-// bounds only make the ranges even.
-type idRange struct {
+// Bounds only make the ranges even.
+type Range struct {
 	After, Upto *adapters.ID
 }
 
-// notPast reports whether id is not past the range's upper end.
-func (r idRange) notPast(id adapters.ID) bool {
+// NotPast reports whether id is not past the range's upper end.
+func (r Range) NotPast(id adapters.ID) bool {
 	return r.Upto == nil || !r.Upto.Less(id)
 }
 
-// split cuts the id space into about k ranges, evenly between the bounds of
+// Split cuts the id space into about k ranges, evenly between the Bounds of
 // each segment. The first range starts at the very beginning and the last
-// has no end, so ids outside the bounds (written meanwhile) are covered.
-func (b bounds) split(k int) []idRange {
+// has no end, so ids outside the Bounds (written meanwhile) are covered.
+func (b Bounds) Split(k int) []Range {
 	if k < 1 {
 		k = 1
 	}
@@ -209,14 +210,14 @@ func (b bounds) split(k int) []idRange {
 			cuts = append(cuts, intUUID(c))
 		}
 	}
-	out := make([]idRange, 0, len(cuts)+1)
+	out := make([]Range, 0, len(cuts)+1)
 	var after *adapters.ID
 	for i := range cuts {
 		c := cuts[i]
-		out = append(out, idRange{After: after, Upto: &c})
+		out = append(out, Range{After: after, Upto: &c})
 		after = &c
 	}
-	return append(out, idRange{After: after})
+	return append(out, Range{After: after})
 }
 
 // mulDiv returns a*b/c (c > 0, b <= c) as a 64-bit result, via 128 bits.
@@ -226,10 +227,10 @@ func mulDiv(a, b, c uint64) uint64 {
 	return x.Uint64()
 }
 
-// randomPosition draws an id uniformly from the bounds' segments. With
+// RandomPosition draws an id uniformly from the Bounds' segments. With
 // both segments present each is picked with probability 1/2 (their point
 // counts are unknown without a scan: a documented bias).
-func (b bounds) randomPosition(r *rand.Rand) adapters.ID {
+func (b Bounds) RandomPosition(r *rand.Rand) adapters.ID {
 	useInt := b.hasInt && (!b.hasUUID || r.IntN(2) == 0)
 	if useInt {
 		span := b.maxInt - b.minInt
@@ -263,3 +264,6 @@ func randBig(r *rand.Rand, n *big.Int) *big.Int {
 		}
 	}
 }
+
+// Empty reports whether the probed partition held no point.
+func (b Bounds) Empty() bool { return b.empty }
