@@ -26,6 +26,7 @@ type config struct {
 	points, dim    int
 	batchSize      int
 	workers        int
+	readers        int
 	ceilingWriters []int
 	repeat         int // runs per measurement; the fastest is kept
 	vecmigBin      string

@@ -60,6 +60,7 @@ func run(args []string) int {
 	fs.IntVar(&cfg.dim, "dim", 128, "dimensions of each dense vector")
 	fs.IntVar(&cfg.batchSize, "batch-size", 256, "points per page and per batch, for vecmig, the plain loop and the ceiling")
 	fs.IntVar(&cfg.workers, "workers", 4, "vecmig --workers")
+	fs.IntVar(&cfg.readers, "readers", 4, "vecmig --readers")
 	fs.IntVar(&cfg.repeat, "repeat", 1, "run each measurement this many times (each on a fresh target) and keep the fastest")
 	writers := fs.String("ceiling-writers", "1,2,4,8", "concurrencies the ceiling tries, each on a fresh target")
 	jsonOut := fs.Bool("json", false, "print the results as JSON on stdout (progress still goes to stderr)")
@@ -71,8 +72,8 @@ func run(args []string) int {
 		}
 		return 2
 	}
-	if cfg.points < 1 || cfg.dim < 1 || cfg.batchSize < 1 || cfg.workers < 1 || cfg.repeat < 1 {
-		fmt.Fprintln(os.Stderr, "vecmig-bench: --points, --dim, --batch-size, --workers and --repeat must be at least 1")
+	if cfg.points < 1 || cfg.dim < 1 || cfg.batchSize < 1 || cfg.workers < 1 || cfg.readers < 1 || cfg.repeat < 1 {
+		fmt.Fprintln(os.Stderr, "vecmig-bench: --points, --dim, --batch-size, --workers, --readers and --repeat must be at least 1")
 		return 2
 	}
 	var err error
