@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/qdrant/go-client/qdrant"
@@ -67,22 +69,36 @@ func runSnapshotScenario(ctx context.Context, b *bench) (*report, error) {
 			c.close()
 		}
 	}
-	plainTarget := "snap_plain"
-	t0 := time.Now()
-	if err := plainDownloadUpload(ctx, b.workDir, base, fmt.Sprintf("http://127.0.0.1:%d", dst.RESTPort()), coll, plainTarget, snap.Name); err != nil {
-		return r, fmt.Errorf("plain download-then-upload: %w", err)
-	}
-	plainSec := time.Since(t0).Seconds()
-	dropTarget(plainTarget)
-	r.Rows = append(r.Rows, bytesRow("plain HTTP download+upload (in the bench process)", uint64(n), plainSec, 0, 0, snap.Size))
+	// The two methods alternate, each after a sync, so that neither pays
+	// for the other's gigabyte of dirty pages being written back; the
+	// fastest of --repeat rounds (at least 3) is kept for each.
+	rounds := max(b.cfg.repeat, 3)
+	plainSec := math.Inf(1)
+	var st *procStats
+	for i := 0; i < rounds; i++ {
+		syscall.Sync()
+		plainTarget := fmt.Sprintf("snap_plain%d", i)
+		t0 := time.Now()
+		if err := plainDownloadUpload(ctx, b.workDir, base, fmt.Sprintf("http://127.0.0.1:%d", dst.RESTPort()), coll, plainTarget, snap.Name); err != nil {
+			return r, fmt.Errorf("plain download-then-upload: %w", err)
+		}
+		plainSec = min(plainSec, time.Since(t0).Seconds())
+		dropTarget(plainTarget)
 
-	vt := "snap_vecmig"
-	st, err := b.vecmig(ctx, "migrate", "--method", "snapshot", "--snapshot", snap.Name, "--verify", "count", "-q",
-		"--from", src.Endpoint(coll), "--to", dst.Endpoint(vt), "--temp-dir", b.workDir)
-	if err != nil {
-		return r, err
+		syscall.Sync()
+		vt := fmt.Sprintf("snap_vecmig%d", i)
+		s, err := b.vecmig(ctx, "migrate", "--method", "snapshot", "--snapshot", snap.Name, "--verify", "count", "-q",
+			"--from", src.Endpoint(coll), "--to", dst.Endpoint(vt), "--temp-dir", b.workDir)
+		if err != nil {
+			return r, err
+		}
+		dropTarget(vt)
+		if st == nil || s.Wall < st.Wall {
+			st = s
+		}
 	}
-	dropTarget(vt)
+	r.Notes = append(r.Notes, fmt.Sprintf("each figure is the fastest of %d rounds; the methods alternate, each after a sync", rounds))
+	r.Rows = append(r.Rows, bytesRow("plain HTTP download+upload (in the bench process)", uint64(n), plainSec, 0, 0, snap.Size))
 	r.Rows = append(r.Rows, bytesRow("vecmig migrate --method snapshot", uint64(n), st.Wall.Seconds(), st.CPU.Seconds(), st.PeakRSS, snap.Size))
 
 	speed := plainSec / st.Wall.Seconds()

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"runtime/pprof"
 
 	"github.com/urfave/cli/v2"
 
@@ -45,7 +46,27 @@ var version = "dev"
 
 func main() {
 	tuneGC()
-	os.Exit(run(context.Background(), os.Args, os.Stdout, os.Stderr))
+	stop := startProfile(os.Getenv("VECMIG_CPUPROFILE"))
+	code := run(context.Background(), os.Args, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// startProfile writes a CPU profile to path (for performance reports);
+// nothing when path is empty.
+func startProfile(path string) (stop func()) {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "vecmig: VECMIG_CPUPROFILE=%s: %v\n", path, err)
+		return func() {}
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
 // tuneGC trades a little memory for CPU: vecmig allocates a page of points
