@@ -23,7 +23,7 @@ func TestMain(m *testing.M) {
 // copy every point into a fresh target that is counted and deleted.
 // Timings are printed, never asserted.
 func TestQdrantScenario(t *testing.T) {
-	cfg := config{points: 3000, dim: 16, batchSize: 128, workers: 2, ceilingWriters: []int{1, 2}, repeat: 1}
+	cfg := config{points: 3000, dim: 16, batchSize: 128, workers: 2, readers: 2, ceilingWriters: []int{1, 2}, repeat: 1}
 	b, err := newBench(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
