@@ -357,29 +357,8 @@ func (b *BackupClient) Create(ctx context.Context, backend string, r BackupReque
 	} else if adapters.KindOf(err) != adapters.KindNotFound {
 		return nil, err
 	}
-	body := map[string]any{"id": r.ID}
-	if len(r.Include) > 0 {
-		body["include"] = r.Include
-	}
-	if len(r.Exclude) > 0 {
-		body["exclude"] = r.Exclude
-	}
-	cfg := map[string]any{}
-	if r.CPUPercentage > 0 {
-		cfg["CPUPercentage"] = r.CPUPercentage
-	}
-	if r.CompressionLevel != "" {
-		cfg["CompressionLevel"] = r.CompressionLevel
-	}
-	if r.Bucket != "" {
-		cfg["Bucket"] = r.Bucket
-	}
-	if r.Path != "" {
-		cfg["Path"] = r.Path
-	}
-	if len(cfg) > 0 {
-		body["config"] = cfg
-	}
+	body := newBackupBody(r.ID, r.Include, r.Exclude, nil, backupConfig{
+		CPUPercentage: r.CPUPercentage, CompressionLevel: r.CompressionLevel, Bucket: r.Bucket, Path: r.Path})
 	what := fmt.Sprintf("create backup %q on %s", r.ID, backend)
 	var st BackupStatus
 	code, attempts, err := b.do(ctx, what, http.MethodPost, "/v1/backups/"+url.PathEscape(backend), body, &st)
@@ -456,29 +435,8 @@ func (b *BackupClient) Restore(ctx context.Context, backend, id string, r Restor
 	if err := ValidBackupID(id); err != nil {
 		return nil, err
 	}
-	body := map[string]any{}
-	if len(r.Include) > 0 {
-		body["include"] = r.Include
-	}
-	if len(r.Exclude) > 0 {
-		body["exclude"] = r.Exclude
-	}
-	if len(r.NodeMapping) > 0 {
-		body["node_mapping"] = r.NodeMapping
-	}
-	cfg := map[string]any{}
-	if r.CPUPercentage > 0 {
-		cfg["CPUPercentage"] = r.CPUPercentage
-	}
-	if r.Bucket != "" {
-		cfg["Bucket"] = r.Bucket
-	}
-	if r.Path != "" {
-		cfg["Path"] = r.Path
-	}
-	if len(cfg) > 0 {
-		body["config"] = cfg
-	}
+	body := newBackupBody("", r.Include, r.Exclude, r.NodeMapping, backupConfig{
+		CPUPercentage: r.CPUPercentage, Bucket: r.Bucket, Path: r.Path})
 	what := fmt.Sprintf("restore backup %q from %s", id, backend)
 	var st BackupStatus
 	code, attempts, err := b.do(ctx, what, http.MethodPost, b.backupPath(backend, id)+"/restore", body, &st)
@@ -694,4 +652,30 @@ func (b *BackupClient) SetTenants(ctx context.Context, class string, ts []Tenant
 		}
 	}
 	return nil
+}
+
+// backupBody is the JSON body of a backup create or restore request.
+type backupBody struct {
+	ID          string            `json:"id,omitempty"`
+	Include     []string          `json:"include,omitempty"`
+	Exclude     []string          `json:"exclude,omitempty"`
+	NodeMapping map[string]string `json:"node_mapping,omitempty"`
+	Config      *backupConfig     `json:"config,omitempty"`
+}
+
+// backupConfig is its "config" object; zero fields leave the server's
+// defaults.
+type backupConfig struct {
+	CPUPercentage    int    `json:"CPUPercentage,omitempty"`
+	CompressionLevel string `json:"CompressionLevel,omitempty"`
+	Bucket           string `json:"Bucket,omitempty"`
+	Path             string `json:"Path,omitempty"`
+}
+
+func newBackupBody(id string, include, exclude []string, nodeMapping map[string]string, cfg backupConfig) backupBody {
+	b := backupBody{ID: id, Include: include, Exclude: exclude, NodeMapping: nodeMapping}
+	if cfg != (backupConfig{}) {
+		b.Config = &cfg
+	}
+	return b
 }
