@@ -157,7 +157,7 @@ func runBackupCreate(c *cli.Context) error {
 	if err != nil {
 		return out.fail(withCode(exitError, err))
 	}
-	ctx, cancel := signalContext(c.Context, out)
+	ctx, cancel := signalContext(c.Context, out, backupStopNote)
 	defer cancel()
 	backend := c.String("backend")
 	include, exclude := splitList(c.StringSlice("include")), splitList(c.StringSlice("exclude"))
@@ -277,7 +277,7 @@ func runBackupStatus(c *cli.Context) error {
 	if err != nil {
 		return out.fail(withCode(exitError, err))
 	}
-	ctx, cancel := signalContext(c.Context, out)
+	ctx, cancel := signalContext(c.Context, out, backupStopNote)
 	defer cancel()
 	backend := c.String("backend")
 	phase, get := "backup", b.Status
@@ -328,7 +328,7 @@ func runBackupRestore(c *cli.Context) error {
 	if err != nil {
 		return out.fail(withCode(exitError, err))
 	}
-	ctx, cancel := signalContext(c.Context, out)
+	ctx, cancel := signalContext(c.Context, out, backupStopNote)
 	defer cancel()
 	backend := c.String("backend")
 	include, exclude := splitList(c.StringSlice("include")), splitList(c.StringSlice("exclude"))

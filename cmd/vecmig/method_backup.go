@@ -6,11 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
-	"os/signal"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -88,7 +85,7 @@ func runBackupMigrate(c *cli.Context, reg *adapters.Registry, out *output) error
 	warnPlainKey(out, fromEP, c.String("from-api-key"))
 	warnPlainKey(out, toEP, c.String("to-api-key"))
 
-	ctx, cancel := signalContext(c.Context, out)
+	ctx, cancel := signalContext(c.Context, out, backupStopNote)
 	defer cancel()
 
 	retries := max(c.Int("retries"), 1)
@@ -206,23 +203,6 @@ func splitList(vs []string) []string {
 	return out
 }
 
-// signalContext is cancelled on SIGINT/SIGTERM (a running backup is then
-// cancelled and tenant statuses put back).
-func signalContext(parent context.Context, out *output) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(parent)
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		select {
-		case <-sigs:
-			out.notice("stopping: cancelling what runs and putting tenant statuses back")
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	return ctx, func() { signal.Stop(sigs); cancel() }
-}
-
 // pollPrinter prints status changes while polling (no bar: the server
 // gives no totals), and a reminder line every 30 s without a change.
 type pollPrinter struct {
@@ -257,3 +237,5 @@ func exitFor(ctx context.Context, err error) int {
 	}
 	return exitError
 }
+
+const backupStopNote = "stopping: cancelling what runs and putting tenant statuses back"

@@ -5,9 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -75,7 +72,7 @@ func runSnapshotMigrate(c *cli.Context, reg *adapters.Registry, out *output) err
 	warnPlainKey(out, fromEP, c.String("from-api-key"))
 	warnPlainKey(out, toEP, c.String("to-api-key"))
 
-	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext(c.Context, out, "stopping: cancelling the transfer and removing its temporary files")
 	defer stop()
 	sopts := qdrant.SnapshotOptions{Attempts: c.Int("retries"), Notify: out.notice}
 	srcCfg, dstCfg := config(c, "from-api-key"), config(c, "to-api-key")

@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -100,26 +98,8 @@ func runMigrate(c *cli.Context, reg *adapters.Registry) error {
 
 	// First signal: stop reading, let in-flight batches land, save state.
 	// Second signal: cancel everything.
-	ctx, cancel := context.WithCancel(c.Context)
-	defer cancel()
-	stop := make(chan struct{})
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	go func() {
-		select {
-		case <-sigs:
-		case <-ctx.Done():
-			return
-		}
-		out.notice("stopping: finishing the batches in flight and saving the state (signal again to abort at once)")
-		close(stop)
-		select {
-		case <-sigs:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
+	ctx, stop, release := interrupts(c.Context, out, "stopping: finishing the batches in flight and saving the state (signal again to abort at once)")
+	defer release()
 
 	src, err := reg.OpenSource(ctx, from, config(c, "from-api-key"))
 	if err != nil {

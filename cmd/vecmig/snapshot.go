@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -93,7 +91,7 @@ func snapshotAction(nargs int, run func(*snapshotCmd) error) cli.ActionFunc {
 			return out.fail(withCode(exitError, err))
 		}
 		defer srv.Close()
-		ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+		ctx, stop := signalContext(c.Context, out, "stopping")
 		defer stop()
 		sc := &snapshotCmd{c: c, out: out, srv: srv, ep: ep, args: c.Args().Slice(), ctx: ctx, apiKey: cfg.APIKey}
 		if !c.Bool("full") {
