@@ -120,13 +120,28 @@ func Run(ctx context.Context, src adapters.Source, dst adapters.Sink, opts Optio
 		return nil, err
 	}
 	parts := def.PartitionNames()
+	st, loaded, err := openState(opts, res, def, parts)
+	if err != nil {
+		return nil, err
+	}
+	res.Resumed = st.Prepared
+
+	// Count every partition; a new migration also splits the large ones
+	// into id ranges, in the same visit, so that an inactive tenant is
+	// activated once for both.
+	split := !loaded && canSplit(rsrc, rdst, opts)
 	counts := map[string]uint64{}
 	var total uint64
 	for _, p := range parts {
 		var n uint64
 		err := adapters.WithPartition(ctx, rsrc, p, opts.logf, func() (err error) {
-			n, err = rsrc.Count(ctx, p)
-			return err
+			if n, err = rsrc.Count(ctx, p); err != nil {
+				return err
+			}
+			if split && n >= uint64(4*opts.BatchSize) {
+				return splitPartition(ctx, rsrc, p, st.Partitions[p], opts.Readers)
+			}
+			return nil
 		})
 		if err != nil {
 			return nil, err
@@ -135,12 +150,6 @@ func Run(ctx context.Context, src adapters.Source, dst adapters.Sink, opts Optio
 		total += n
 	}
 	res.SourceCount = total
-
-	st, loaded, err := openState(opts, res, def, parts)
-	if err != nil {
-		return nil, err
-	}
-	res.Resumed = st.Prepared
 
 	exists, err := rdst.Exists(ctx)
 	if err != nil {
@@ -156,11 +165,6 @@ func Run(ctx context.Context, src adapters.Source, dst adapters.Sink, opts Optio
 		return res, nil
 	}
 
-	if !loaded {
-		if err := splitRanges(ctx, rsrc, rdst, st, parts, counts, opts); err != nil {
-			return nil, err
-		}
-	}
 	if !res.Resumed {
 		if err := rdst.Prepare(ctx, def, opts.OnExists); err != nil {
 			return nil, err
@@ -265,38 +269,32 @@ func openState(opts Options, res *Result, def *adapters.Collection, parts []stri
 	return st, true, nil
 }
 
-// splitRanges divides each partition of a new migration into opts.Readers
-// disjoint id ranges, from bounds probed on the source (a few dozen
-// one-point reads). Small partitions, sequential sources and ordered sinks
-// keep a single range.
-func splitRanges(ctx context.Context, src adapters.Source, dst adapters.Sink, st *State, parts []string, counts map[string]uint64, opts Options) error {
+// canSplit reports whether a new migration reads each partition as
+// opts.Readers id ranges: not for a dry run, a source that only reads
+// sequentially, or a sink that needs id order.
+func canSplit(src adapters.Source, dst adapters.Sink, opts Options) bool {
 	if opts.Readers < 2 || opts.DryRun {
-		return nil
+		return false
 	}
 	if q, ok := src.(adapters.SequentialReader); ok && q.ReadsSequentially() {
-		return nil
+		return false
 	}
-	if o, ok := dst.(adapters.OrderedSink); ok && o.RequiresOrder() {
-		return nil
+	o, ok := dst.(adapters.OrderedSink)
+	return !ok || !o.RequiresOrder()
+}
+
+// splitPartition divides a partition into k disjoint id ranges, from bounds
+// probed on the source (a few dozen one-point reads).
+func splitPartition(ctx context.Context, src adapters.Source, part string, ps *PartitionState, k int) error {
+	b, err := idspace.Find(ctx, src, part)
+	if err != nil {
+		return fmt.Errorf("find the id bounds of partition %q on %s: %w", part, src.Endpoint(), err)
 	}
-	for _, p := range parts {
-		if counts[p] < uint64(4*opts.BatchSize) {
-			continue
-		}
-		var b idspace.Bounds
-		err := adapters.WithPartition(ctx, src, p, opts.logf, func() (err error) {
-			b, err = idspace.Find(ctx, src, p)
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("find the id bounds of partition %q on %s: %w", p, src.Endpoint(), err)
-		}
-		var rs []*RangeState
-		for _, r := range b.Split(opts.Readers) {
-			rs = append(rs, &RangeState{From: r.After, To: r.Upto})
-		}
-		st.Partitions[p].Ranges = rs
+	var rs []*RangeState
+	for _, r := range b.Split(k) {
+		rs = append(rs, &RangeState{From: r.After, To: r.Upto})
 	}
+	ps.Ranges = rs
 	return nil
 }
 
