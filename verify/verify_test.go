@@ -2,7 +2,6 @@ package verify_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -85,13 +84,7 @@ func summary(r *verify.Report) string {
 }
 
 func open(t testing.TB, reg *adapters.Registry, cfg adapters.Config, url string) adapters.Source {
-	t.Helper()
-	s, err := reg.OpenSource(context.Background(), url, cfg)
-	if err != nil {
-		t.Fatalf("open %s: %v", url, err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return adaptertest.OpenSource(t, reg, url, cfg)
 }
 
 func ids(ps []adapters.Point, idx ...int) []adapters.ID {

@@ -112,23 +112,11 @@ func TestConformance(t *testing.T) {
 }
 
 func openSink(t *testing.T, url string) adapters.Sink {
-	t.Helper()
-	s, err := reg.OpenSink(adaptertest.Ctx(t), url, adapters.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return adaptertest.OpenSink(t, reg, url, adapters.Config{})
 }
 
 func openSource(t *testing.T, url string) adapters.Source {
-	t.Helper()
-	s, err := reg.OpenSource(adaptertest.Ctx(t), url, adapters.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return adaptertest.OpenSource(t, reg, url, adapters.Config{})
 }
 
 func writeBatches(t *testing.T, s adapters.Sink, part string, pts []adapters.Point, size int) {

@@ -37,34 +37,15 @@ func TestConformance(t *testing.T) {
 }
 
 func fixture(t *testing.T, name string, n int) adaptertest.Fixture {
-	t.Helper()
-	for _, fx := range adaptertest.QdrantFixtures(n) {
-		if fx.Name == name {
-			return fx
-		}
-	}
-	t.Fatalf("no fixture %q", name)
-	return adaptertest.Fixture{}
+	return adaptertest.FixtureNamed(t, adaptertest.QdrantFixtures(n), name)
 }
 
 func openSource(t *testing.T, url string, cfg adapters.Config) adapters.Source {
-	t.Helper()
-	src, err := registry.OpenSource(adaptertest.Ctx(t), url, cfg)
-	if err != nil {
-		t.Fatalf("open source %s: %v", url, err)
-	}
-	t.Cleanup(func() { src.Close() })
-	return src
+	return adaptertest.OpenSource(t, registry, url, cfg)
 }
 
 func openSink(t *testing.T, url string, cfg adapters.Config) adapters.Sink {
-	t.Helper()
-	sink, err := registry.OpenSink(adaptertest.Ctx(t), url, cfg)
-	if err != nil {
-		t.Fatalf("open sink %s: %v", url, err)
-	}
-	t.Cleanup(func() { sink.Close() })
-	return sink
+	return adaptertest.OpenSink(t, registry, url, cfg)
 }
 
 func describe(t *testing.T, url string, cfg adapters.Config) *adapters.Collection {

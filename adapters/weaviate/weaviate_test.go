@@ -99,23 +99,11 @@ func (a *activating) Close() error {
 }
 
 func fixture(t *testing.T, name string) adaptertest.Fixture {
-	for _, fx := range adaptertest.WeaviateFixtures(60) {
-		if fx.Name == name {
-			return fx
-		}
-	}
-	t.Fatalf("no fixture %q", name)
-	return adaptertest.Fixture{}
+	return adaptertest.FixtureNamed(t, adaptertest.WeaviateFixtures(60), name)
 }
 
 func openSource(t *testing.T, url string, cfg adapters.Config) adapters.Source {
-	t.Helper()
-	src, err := registry.OpenSource(adaptertest.Ctx(t), url, cfg)
-	if err != nil {
-		t.Fatalf("open source %s: %v", url, err)
-	}
-	t.Cleanup(func() { src.Close() })
-	return src
+	return adaptertest.OpenSource(t, registry, url, cfg)
 }
 
 func statusOf(t *testing.T, src adapters.Source, tenant string) string {

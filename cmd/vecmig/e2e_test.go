@@ -101,13 +101,7 @@ func runVecmig(t *testing.T, dir string, env []string, args ...string) result {
 }
 
 func openSource(t *testing.T, url string, key string) adapters.Source {
-	t.Helper()
-	src, err := all.Registry().OpenSource(adaptertest.Ctx(t), url, adapters.Config{APIKey: adapters.NewSecret(key)})
-	if err != nil {
-		t.Fatalf("open %s: %v", url, err)
-	}
-	t.Cleanup(func() { src.Close() })
-	return src
+	return adaptertest.OpenSource(t, all.Registry(), url, adapters.Config{APIKey: adapters.NewSecret(key)})
 }
 
 // assertCopied checks the target holds the source's data and an equal
