@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/vecmig/vecmig/adapters"
+	"github.com/vecmig/vecmig/adapters/httpretry"
 )
 
 // Snapshots talks to one Qdrant server's snapshot API: REST (port 6333)
@@ -109,7 +110,7 @@ func OpenSnapshots(ep *adapters.Endpoint, cfg adapters.Config, opts SnapshotOpti
 	c.Logger = nil
 	c.RetryMax = opts.Attempts - 1
 	c.RetryWaitMin, c.RetryWaitMax = opts.RetryWaitMin, opts.RetryWaitMax
-	c.CheckRetry = checkRetry
+	c.CheckRetry = httpretry.CheckRetry
 	c.Backoff = s.backoff
 	c.ErrorHandler = retryablehttp.PassthroughErrorHandler
 	tr := opts.Transport
@@ -123,24 +124,6 @@ func OpenSnapshots(ep *adapters.Endpoint, cfg adapters.Config, opts SnapshotOpti
 	c.HTTPClient = &http.Client{Transport: tr}
 	s.http = c
 	return s, nil
-}
-
-// checkRetry retries connection errors and 429/502/503/504, nothing else:
-// decided by status code, never by message text.
-func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if ctx.Err() != nil {
-		return false, ctx.Err()
-	}
-	if err != nil {
-		// The default policy retries connection errors and refuses
-		// redirect loops, bad schemes and certificate errors.
-		return retryablehttp.DefaultRetryPolicy(ctx, nil, err)
-	}
-	switch resp.StatusCode {
-	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return true, nil
-	}
-	return false, nil
 }
 
 // backoff honours Retry-After (429 and 503) up to MaxRetryAfter, else
@@ -239,9 +222,9 @@ func (s *Snapshots) statusError(resp *http.Response, coll, what string) error {
 		return adapters.Errorf(adapters.KindExists, "%s: %s: %s", p, what, msg)
 	case http.StatusInsufficientStorage:
 		return adapters.Errorf(adapters.KindInvalid, "%s: %s: the server has no space left (%s); free disk space on it (old snapshots: 'vecmig snapshot prune')", p, what, msg)
-	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		after, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
-		return adapters.Retryable(fmt.Errorf("%s: %s: still %s after %d attempts (%s); try again later", p, what, resp.Status, s.opts.Attempts, msg), time.Duration(after)*time.Second)
+	}
+	if httpretry.Status(resp.StatusCode) {
+		return adapters.Retryable(fmt.Errorf("%s: %s: still %s after %d attempts (%s); try again later", p, what, resp.Status, s.opts.Attempts, msg), httpretry.After(resp.Header.Get("Retry-After")))
 	}
 	return fmt.Errorf("%s: %s: the server answered %s: %s", p, what, resp.Status, msg)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/vecmig/vecmig/adapters"
+	"github.com/vecmig/vecmig/adapters/httpretry"
 )
 
 // Backup statuses, as the server reports them.
@@ -219,7 +220,7 @@ func NewBackupClient(raw string, opts BackupOptions) (*BackupClient, string, err
 	hc.Logger = nil // quiet: vecmig reports retries itself
 	hc.RetryMax = opts.Retries - 1
 	hc.RetryWaitMin, hc.RetryWaitMax = opts.RetryWaitMin, opts.RetryWaitMax
-	hc.CheckRetry = checkRetry
+	hc.CheckRetry = httpretry.CheckRetry
 	hc.Backoff = backoff
 	hc.ErrorHandler = retryablehttp.PassthroughErrorHandler
 	hc.RequestLogHook = func(_ retryablehttp.Logger, req *http.Request, attempt int) {
@@ -240,26 +241,10 @@ func (b *BackupClient) Where() string { return b.where }
 // URL is weaviate://HOST:PORT.
 func (b *BackupClient) URL() string { return b.hostURL }
 
-// checkRetry retries by status code and on transport errors, never on a
-// cancelled context.
-func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if ctx.Err() != nil {
-		return false, ctx.Err()
-	}
-	if err != nil {
-		return true, nil // connection refused, reset, timeout of one attempt
-	}
-	switch resp.StatusCode {
-	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return true, nil
-	}
-	return false, nil
-}
-
 // backoff honours Retry-After on every retryable status, else doubles.
 func backoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
 	if resp != nil {
-		if d := retryAfter(resp.Header.Get("Retry-After")); d > 0 {
+		if d := httpretry.After(resp.Header.Get("Retry-After")); d > 0 {
 			return d
 		}
 	}

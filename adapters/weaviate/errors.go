@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -23,6 +22,7 @@ import (
 	"github.com/weaviate/weaviate-go-client/v4/weaviate/fault"
 
 	"github.com/vecmig/vecmig/adapters"
+	"github.com/vecmig/vecmig/adapters/httpretry"
 )
 
 // rest sends one REST request with the API key and the request timeout,
@@ -142,27 +142,13 @@ func (c *conn) httpErr(what string, resp *http.Response, data []byte) error {
 		return adapters.WithKind(adapters.KindAuth, fmt.Errorf("%w; check the API key (--from-api-key/--to-api-key) and its permissions", msg))
 	case http.StatusNotFound:
 		return adapters.WithKind(adapters.KindNotFound, msg)
-	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return adapters.Retryable(msg, retryAfter(resp.Header.Get("Retry-After")))
 	case http.StatusBadRequest, http.StatusUnprocessableEntity:
 		return adapters.WithKind(adapters.KindInvalid, msg)
 	}
+	if httpretry.Status(resp.StatusCode) {
+		return adapters.Retryable(msg, httpretry.After(resp.Header.Get("Retry-After")))
+	}
 	return adapters.WithKind(adapters.KindUnknown, msg)
-}
-
-func retryAfter(h string) time.Duration {
-	if h == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(strings.TrimSpace(h)); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(h); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d
-		}
-	}
-	return 0
 }
 
 // grpcErr classifies a gRPC failure by its status code.
