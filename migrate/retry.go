@@ -106,6 +106,15 @@ func (s *retrySource) ReadsSequentially() bool {
 	return ok && q.ReadsSequentially()
 }
 
+// NativeFormat passes the optional ability through the wrapper.
+func (s *retrySource) NativeFormat() string {
+	r, ok := s.Source.(adapters.NativeReader)
+	if !ok {
+		return ""
+	}
+	return r.NativeFormat()
+}
+
 type retrySink struct {
 	adapters.Sink
 	p *RetryPolicy
@@ -137,4 +146,10 @@ func (s *retrySink) Count(ctx context.Context, part string) (n uint64, err error
 func (s *retrySink) RequiresOrder() bool {
 	o, ok := s.Sink.(adapters.OrderedSink)
 	return ok && o.RequiresOrder()
+}
+
+// AcceptsNative passes the optional ability through the wrapper.
+func (s *retrySink) AcceptsNative(format string) bool {
+	w, ok := s.Sink.(adapters.NativeWriter)
+	return ok && w.AcceptsNative(format)
 }

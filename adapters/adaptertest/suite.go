@@ -44,6 +44,10 @@ type Harness struct {
 	// yet; name is a hint to build it from. The harness removes it later.
 	NewURL   func(t *testing.T, name string) string
 	Fixtures []Fixture
+	// Native says the adapter reads and writes its points in its engine's
+	// own encoding (adapters.NativeReader and NativeWriter); the suite
+	// then also copies each fixture that way and compares the copy.
+	Native bool
 }
 
 // Ctx returns a context bounded for one test.
@@ -307,6 +311,10 @@ func runFixture(t *testing.T, h Harness, fx Fixture) {
 		})
 	}
 
+	if h.Native {
+		t.Run("native-copy", func(t *testing.T) { nativeCopy(t, h, src, def) })
+	}
+
 	t.Run("on-exists", func(t *testing.T) {
 		if ok, err := sink.Exists(ctx); err != nil || !ok {
 			t.Fatalf("Exists after load = %v, %v; want true, nil", ok, err)
@@ -348,4 +356,64 @@ func runFixture(t *testing.T, h Harness, fx Fixture) {
 			t.Errorf("describe a missing collection = %v; want an error of KindNotFound", err)
 		}
 	})
+}
+
+// nativeCopy copies src into a new collection with points in the engine's
+// own encoding, as migrate does between two servers of one engine, and
+// checks the copy holds the same data.
+func nativeCopy(t *testing.T, h Harness, src adapters.Source, def *adapters.Collection) {
+	ctx := Ctx(t)
+	url := h.NewURL(t, def.Name+"_native")
+	dst, err := h.Registry.OpenSink(ctx, url, h.Config)
+	if err != nil {
+		t.Fatalf("open sink: %v", err)
+	}
+	defer dst.Close()
+	format := adapters.NativeFormat(src, dst)
+	if format == "" {
+		t.Fatalf("the harness says the adapter copies natively, but NativeFormat(source, sink) is empty")
+	}
+	d := *def
+	if err := dst.Prepare(ctx, &d, adapters.ExistsFail); err != nil {
+		t.Fatalf("prepare: %v", err)
+	}
+	for _, part := range def.PartitionNames() {
+		err := adapters.WithPartition(ctx, src, part, nil, func() error {
+			var after *adapters.ID
+			for limit := 7; ; limit = 500 {
+				page, err := src.Read(ctx, adapters.ReadRequest{Partition: part, After: after, Limit: limit, Native: true})
+				if err != nil {
+					return err
+				}
+				for _, p := range page.Points {
+					if p.Native == nil || p.Vectors != nil || p.Payload != nil {
+						return fmt.Errorf("point %s was read in the neutral form (Native %T, %d vectors, %d payload fields); want %s only", p.ID, p.Native, len(p.Vectors), len(p.Payload), format)
+					}
+					if after != nil && !after.Less(p.ID) {
+						return fmt.Errorf("point %s came after %s: pages are not in ID order", p.ID, after)
+					}
+					id := p.ID
+					after = &id
+				}
+				if err := dst.Write(ctx, part, page.Points); err != nil {
+					return fmt.Errorf("write %d native points: %w", len(page.Points), err)
+				}
+				if page.Done {
+					return nil
+				}
+			}
+		})
+		if err != nil {
+			t.Fatalf("partition %q: %v", part, err)
+		}
+	}
+	if err := dst.Finish(ctx); err != nil {
+		t.Fatalf("finish: %v", err)
+	}
+	copySrc, err := h.Registry.OpenSource(ctx, url, h.Config)
+	if err != nil {
+		t.Fatalf("open the copy: %v", err)
+	}
+	defer copySrc.Close()
+	AssertSameData(t, src, copySrc)
 }

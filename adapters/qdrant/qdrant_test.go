@@ -16,6 +16,7 @@ import (
 	"github.com/vecmig/vecmig/adapters/adaptertest"
 	"github.com/vecmig/vecmig/adapters/qdrant"
 	"github.com/vecmig/vecmig/adapters/qdrant/qdranttest"
+	"github.com/vecmig/vecmig/verify"
 )
 
 var registry = adapters.NewRegistry(qdrant.Driver())
@@ -33,6 +34,7 @@ func TestConformance(t *testing.T) {
 			return tg.Endpoint(tg.NewName(t, name))
 		},
 		Fixtures: adaptertest.QdrantFixtures(300),
+		Native:   true,
 	})
 }
 
@@ -114,9 +116,7 @@ func TestNativeRoundTrip(t *testing.T) {
 // The settings a fixture asks for survive creation and description.
 func TestNativeKeepsSettings(t *testing.T) {
 	tg := qdranttest.Instance(t, 1)
-	fx := fixture(t, "qdrant_sharded", 30)
-	url := tg.Endpoint(tg.NewName(t, fx.Name))
-	adaptertest.Load(t, registry, config(tg), url, fx)
+	url, _ := loaded(t, tg, "qdrant_sharded", 30)
 	def := describe(t, url, config(tg))
 	n := native(t, def)
 	if got := n.Config.GetHnswConfig().GetM(); got != 32 {
@@ -237,9 +237,7 @@ func TestMissingCollection(t *testing.T) {
 
 func TestDimensionMismatch(t *testing.T) {
 	tg := qdranttest.Instance(t, 1)
-	fx := fixture(t, "qdrant_int_dense", 10)
-	url := tg.Endpoint(tg.NewName(t, fx.Name))
-	adaptertest.Load(t, registry, config(tg), url, fx)
+	url, _ := loaded(t, tg, "qdrant_int_dense", 10)
 	sink := openSink(t, url, config(tg))
 	bad := []adapters.Point{
 		{ID: adapters.NumID(9001), Vectors: map[string]adapters.Vector{"": {Dense: make([]float32, 32)}}},
@@ -303,9 +301,7 @@ func TestTransientErrorsAreRetryable(t *testing.T) {
 // ReadRequest.After is exclusive even when no point has that id.
 func TestReadAfterMissingID(t *testing.T) {
 	tg := qdranttest.Instance(t, 1)
-	fx := fixture(t, "qdrant_int_dense", 20) // ids 1, 4, 7, ...
-	url := tg.Endpoint(tg.NewName(t, fx.Name))
-	adaptertest.Load(t, registry, config(tg), url, fx)
+	url, _ := loaded(t, tg, "qdrant_int_dense", 20) // ids 1, 4, 7, ...
 	src := openSource(t, url, config(tg))
 	after := adapters.NumID(5)
 	page, err := src.Read(adaptertest.Ctx(t), adapters.ReadRequest{After: &after, Limit: 3})
@@ -359,7 +355,7 @@ func TestSourceHasNoWriteMethods(t *testing.T) {
 	for i := 0; i < typ.NumMethod(); i++ {
 		got = append(got, typ.Method(i).Name)
 	}
-	want := "Close,Count,Describe,Endpoint,Get,Read,Version"
+	want := "Close,Count,Describe,Endpoint,Get,NativeFormat,Read,Version"
 	if strings.Join(got, ",") != want {
 		t.Errorf("Source methods = %s; want %s", strings.Join(got, ","), want)
 	}
@@ -367,9 +363,7 @@ func TestSourceHasNoWriteMethods(t *testing.T) {
 
 func TestAppendChecksVectors(t *testing.T) {
 	tg := qdranttest.Instance(t, 1)
-	fx := fixture(t, "qdrant_int_dense", 10)
-	url := tg.Endpoint(tg.NewName(t, fx.Name))
-	adaptertest.Load(t, registry, config(tg), url, fx)
+	url, fx := loaded(t, tg, "qdrant_int_dense", 10)
 	other := fixture(t, "qdrant_mixed_ids", 10) // 8-d Euclid instead of 32-d Cosine
 	err := openSink(t, url, config(tg)).Prepare(adaptertest.Ctx(t), other.Def, adapters.ExistsAppend)
 	if adapters.KindOf(err) != adapters.KindIncompatible || !strings.Contains(err.Error(), "8") {
@@ -387,4 +381,78 @@ func TestAppendChecksVectors(t *testing.T) {
 	if n, err := openSource(t, url, config(tg)).Count(adaptertest.Ctx(t), ""); err != nil || n != 10 {
 		t.Errorf("after a refused recreate Count = %d, %v; want 10 (nothing deleted)", n, err)
 	}
+}
+
+func readNative(t *testing.T, src adapters.Source, limit int) []adapters.Point {
+	t.Helper()
+	page, err := src.Read(adaptertest.Ctx(t), adapters.ReadRequest{Limit: limit, Native: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range page.Points {
+		if _, ok := p.Native.([]byte); !ok || p.Vectors != nil || p.Payload != nil {
+			t.Fatalf("point %s was not read natively", p.ID)
+		}
+	}
+	return page.Points
+}
+
+// One batch may mix native and neutral points; a neutral point that does
+// not fit is named.
+func TestNativeMixedBatch(t *testing.T) {
+	tg := qdranttest.Instance(t, 1)
+	from, fx := loaded(t, tg, "qdrant_int_dense", 20)
+	pts := readNative(t, openSource(t, from, config(tg)), 10)
+
+	to := tg.Endpoint(tg.NewName(t, fx.Name+"_mixed"))
+	sink := openSink(t, to, config(tg))
+	ctx := adaptertest.Ctx(t)
+	d := *describe(t, from, config(tg))
+	if err := sink.Prepare(ctx, &d, adapters.ExistsFail); err != nil {
+		t.Fatal(err)
+	}
+	neutral := fx.Points[""][15]
+	if err := sink.Write(ctx, "", append(pts[:5:5], neutral)); err != nil {
+		t.Fatalf("write 5 native and 1 neutral point: %v", err)
+	}
+	got, err := adaptertest.ReadAll(ctx, openSource(t, to, config(tg)), "", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append(append([]adapters.Point{}, fx.Points[""][:5]...), neutral)
+	adaptertest.AssertPoints(t, verifyComparer(d), want, got)
+
+	bad := adapters.Point{ID: adapters.NumID(9002), Vectors: map[string]adapters.Vector{"": {Dense: make([]float32, 31)}}}
+	bad.Vectors[""].Dense[0] = 1
+	err = sink.Write(ctx, "", append(pts[5:10:10], bad))
+	if adapters.KindOf(err) != adapters.KindInvalid || !strings.Contains(err.Error(), "point 9002: vector (unnamed) has 31 dimensions") {
+		t.Errorf("write with a 31-d neutral point = %v; want KindInvalid naming point 9002", err)
+	}
+}
+
+// A native batch the target rejects names the native point that does not
+// fit, decoded for the message.
+func TestNativeRejectedNamesPoint(t *testing.T) {
+	tg := qdranttest.Instance(t, 1)
+	from, _ := loaded(t, tg, "qdrant_int_dense", 5)
+	pts := readNative(t, openSource(t, from, config(tg)), 5)
+
+	to, _ := loaded(t, tg, "qdrant_named", 5)
+	err := openSink(t, to, config(tg)).Write(adaptertest.Ctx(t), "", pts)
+	if adapters.KindOf(err) != adapters.KindInvalid || !strings.Contains(err.Error(), "point 1: vector (unnamed) is not declared") {
+		t.Errorf("write unnamed-vector points into a named-vector collection = %v; want KindInvalid naming point 1", err)
+	}
+}
+
+func verifyComparer(def adapters.Collection) *verify.Comparer {
+	return &verify.Comparer{Src: &def, Dst: &def, Tol: verify.DefaultTolerance}
+}
+
+// loaded creates a collection on tg holding n points of the fixture name.
+func loaded(t *testing.T, tg *qdranttest.Target, name string, n int) (string, adaptertest.Fixture) {
+	t.Helper()
+	fx := fixture(t, name, n)
+	url := tg.Endpoint(tg.NewName(t, fx.Name))
+	adaptertest.Load(t, registry, config(tg), url, fx)
+	return url, fx
 }

@@ -283,6 +283,25 @@ func (s *Sink) Write(ctx context.Context, partition string, points []adapters.Po
 	if err != nil {
 		return err
 	}
+	cctx, cancel := s.c.call(ctx)
+	defer cancel()
+	if err := s.upsert(cctx, sel, points); err != nil {
+		if status.Code(err) == codes.InvalidArgument && ctx.Err() == nil {
+			return adapters.Errorf(adapters.KindInvalid, "%s: the server rejected a batch of %d points (ids %s to %s)%s: %s%s", s.c.prefix, len(points), points[0].ID, points[len(points)-1].ID, inPartition(partition), grpcMessage(err), s.culprit(ctx, points))
+		}
+		return s.c.classify(ctx, err, fmt.Sprintf("write %d points (ids %s to %s)%s", len(points), points[0].ID, points[len(points)-1].ID, inPartition(partition)))
+	}
+	return nil
+}
+
+// upsert writes points with wait=true: through the go-client's messages,
+// or as bytes when some are native (passthrough.go).
+func (s *Sink) upsert(ctx context.Context, sel *qdrant.ShardKeySelector, points []adapters.Point) error {
+	for i := range points {
+		if points[i].Native != nil {
+			return s.c.upsertRaw(ctx, sel, points)
+		}
+	}
 	req := &qdrant.UpsertPoints{
 		CollectionName:   s.c.coll,
 		Wait:             ptr(true),
@@ -296,15 +315,8 @@ func (s *Sink) Write(ctx context.Context, partition string, points []adapters.Po
 		}
 		req.Points[i] = ps
 	}
-	cctx, cancel := s.c.call(ctx)
-	defer cancel()
-	if _, err := s.c.client.Upsert(cctx, req); err != nil {
-		if status.Code(err) == codes.InvalidArgument && ctx.Err() == nil {
-			return adapters.Errorf(adapters.KindInvalid, "%s: the server rejected a batch of %d points (ids %s to %s)%s: %s%s", s.c.prefix, len(points), points[0].ID, points[len(points)-1].ID, inPartition(partition), grpcMessage(err), s.culprit(ctx, points))
-		}
-		return s.c.classify(ctx, err, fmt.Sprintf("write %d points (ids %s to %s)%s", len(points), points[0].ID, points[len(points)-1].ID, inPartition(partition)))
-	}
-	return nil
+	_, err := s.c.client.Upsert(ctx, req)
+	return err
 }
 
 // culprit names the first point of a rejected batch that does not fit the
@@ -322,7 +334,11 @@ func (s *Sink) culprit(ctx context.Context, points []adapters.Point) string {
 		s.setVectors(specs)
 	}
 	for i := range points {
-		if why := misfit(&points[i], specs); why != "" {
+		p, err := neutralOf(&points[i])
+		if err != nil {
+			continue
+		}
+		if why := misfit(&p, specs); why != "" {
 			return fmt.Sprintf(" (point %s: %s)", points[i].ID, why)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/qdrant/go-client/qdrant"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/vecmig/vecmig/adapters"
 )
@@ -70,24 +71,54 @@ func (s *Source) Read(ctx context.Context, req adapters.ReadRequest) (adapters.P
 		scroll.Offset = pointID(*req.After)
 		scroll.Limit = ptr(uint32(limit + 1))
 	}
-	cctx, cancel := s.c.call(ctx)
-	defer cancel()
-	res, next, err := s.c.client.ScrollAndOffset(cctx, scroll)
+	page, err := s.scroll(ctx, scroll, req)
 	if err != nil {
-		return adapters.Page{}, s.c.readError(ctx, err, "scroll", req.Partition)
+		return adapters.Page{}, err
 	}
-	if req.After != nil && len(res) > 0 {
-		if first, err := neutralID(res[0].GetId()); err == nil && first == *req.After {
-			res = res[1:]
-		}
+	if req.After != nil && len(page.Points) > 0 && page.Points[0].ID == *req.After {
+		page.Points = page.Points[1:]
 	}
-	page := adapters.Page{Done: next == nil}
-	if len(res) > limit {
-		res = res[:limit]
+	if len(page.Points) > limit {
+		page.Points = page.Points[:limit]
 		page.Done = false
 	}
-	page.Points = make([]adapters.Point, len(res))
+	return page, nil
+}
+
+// scroll runs one scroll: natively (the points' own bytes, see passthrough.go)
+// when asked and possible, else decoded into neutral points.
+func (s *Source) scroll(ctx context.Context, scroll *qdrant.ScrollPoints, req adapters.ReadRequest) (adapters.Page, error) {
+	cctx, cancel := s.c.call(ctx)
+	defer cancel()
+	var res []*qdrant.RetrievedPoint
+	var next *qdrant.PointId
+	if req.Native {
+		raw, err := s.c.scrollRaw(cctx, scroll)
+		if err != nil {
+			return adapters.Page{}, s.c.readError(ctx, err, "scroll", req.Partition)
+		}
+		pts, hasNext, ok, err := parseScroll(raw)
+		if err != nil {
+			return adapters.Page{}, fmt.Errorf("%s: %s: the server's answer cannot be read: %w", s.c.prefix, partitionWhat("scroll", req.Partition), err)
+		}
+		if ok {
+			return adapters.Page{Points: pts, Done: !hasNext}, nil
+		}
+		// A field the pass-through does not know: decode as usual.
+		var resp qdrant.ScrollResponse
+		if err := proto.Unmarshal(raw, &resp); err != nil {
+			return adapters.Page{}, fmt.Errorf("%s: %s: the server's answer cannot be read: %w", s.c.prefix, partitionWhat("scroll", req.Partition), err)
+		}
+		res, next = resp.GetResult(), resp.GetNextPageOffset()
+	} else {
+		var err error
+		if res, next, err = s.c.client.ScrollAndOffset(cctx, scroll); err != nil {
+			return adapters.Page{}, s.c.readError(ctx, err, "scroll", req.Partition)
+		}
+	}
+	page := adapters.Page{Done: next == nil, Points: make([]adapters.Point, len(res))}
 	for i, rp := range res {
+		var err error
 		if page.Points[i], err = neutralPoint(rp); err != nil {
 			return adapters.Page{}, fmt.Errorf("%s: %s: %w", s.c.prefix, partitionWhat("scroll", req.Partition), err)
 		}

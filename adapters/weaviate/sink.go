@@ -207,7 +207,16 @@ func (s *Sink) Write(ctx context.Context, partition string, points []adapters.Po
 	}
 	req := &pb.BatchObjectsRequest{Objects: make([]*pb.BatchObject, len(points))}
 	for i := range points {
-		o, err := cl.encodeObject(s.c.class, partition, &points[i])
+		var o *pb.BatchObject
+		var err error
+		switch n := points[i].Native.(type) {
+		case nil:
+			o, err = cl.encodeObject(s.c.class, partition, &points[i])
+		case *nativeObject:
+			o, err = cl.transcode(s.c.class, partition, &points[i], n)
+		default:
+			err = fmt.Errorf("it carries a native encoding (%T) that is not Weaviate's", n)
+		}
 		if err != nil {
 			return s.c.errorf(adapters.KindInvalid, "object %s: %v", points[i].ID, err)
 		}
@@ -339,6 +348,12 @@ func (cl *class) encodeObject(className, tenant string, p *adapters.Point) (*pb.
 	if err != nil {
 		return nil, err
 	}
+	o.Properties = pr.batchProperties()
+	return o, nil
+}
+
+// batchProperties is a batch object's properties.
+func (pr *props) batchProperties() *pb.BatchObject_Properties {
 	bp := &pb.BatchObject_Properties{
 		NumberArrayProperties:  pr.numArr,
 		IntArrayProperties:     pr.intArr,
@@ -351,8 +366,7 @@ func (cl *class) encodeObject(className, tenant string, p *adapters.Point) (*pb.
 	if len(pr.nonRef) > 0 {
 		bp.NonRefProperties = &structpb.Struct{Fields: pr.nonRef}
 	}
-	o.Properties = bp
-	return o, nil
+	return bp
 }
 
 func vectorBytes(v []float32) []byte {
@@ -377,6 +391,11 @@ func multiVector(name string, m [][]float32) *pb.Vectors {
 	for _, v := range m {
 		b = append(b, vectorBytes(v)...)
 	}
+	return multiVectorBytes(name, b)
+}
+
+// multiVectorBytes is a multi-vector already in its wire form.
+func multiVectorBytes(name string, b []byte) *pb.Vectors {
 	v := &pb.Vectors{Name: name, VectorBytes: b}
 	v.ProtoReflect().SetUnknown(protowire.AppendVarint(protowire.AppendTag(nil, 4, protowire.VarintType), 2))
 	return v

@@ -176,7 +176,7 @@ func (s *Source) Read(ctx context.Context, req adapters.ReadRequest) (adapters.P
 		}
 		sr.After = req.After.String()
 	}
-	pts, err := s.c.search(ctx, cl, sr, "read tenant "+strconv.Quote(req.Partition))
+	pts, err := s.c.search(ctx, cl, sr, "read tenant "+strconv.Quote(req.Partition), req.Native)
 	if err != nil {
 		return adapters.Page{}, err
 	}
@@ -205,7 +205,7 @@ func (s *Source) Get(ctx context.Context, partition string, ids []adapters.ID) (
 			On:        []string{"_id"},
 			TestValue: &pb.Filters_ValueTextArray{ValueTextArray: &pb.TextArray{Values: chunk}},
 		}
-		pts, err := s.c.search(ctx, cl, sr, "get objects by id")
+		pts, err := s.c.search(ctx, cl, sr, "get objects by id", false)
 		if err != nil {
 			return nil, err
 		}
@@ -225,7 +225,9 @@ func (c *conn) searchRequest(cl *class, tenant string) *pb.SearchRequest {
 	}
 }
 
-func (c *conn) search(ctx context.Context, cl *class, sr *pb.SearchRequest, what string) ([]adapters.Point, error) {
+// search runs a Search and returns its objects in the neutral model, or,
+// with native, as the results themselves (see nativeObject).
+func (c *conn) search(ctx context.Context, cl *class, sr *pb.SearchRequest, what string, native bool) ([]adapters.Point, error) {
 	gctx, cancel := c.grpcCtx(ctx)
 	defer cancel()
 	reply, err := c.rpc.Search(gctx, sr)
@@ -242,7 +244,14 @@ func (c *conn) search(ctx context.Context, cl *class, sr *pb.SearchRequest, what
 	}
 	out := make([]adapters.Point, 0, len(reply.Results))
 	for _, r := range reply.Results {
-		p, err := cl.decodeResult(r)
+		var p adapters.Point
+		var err error
+		if native {
+			p.ID, err = resultID(r.GetMetadata())
+			p.Native = &nativeObject{res: r, cl: cl}
+		} else {
+			p, err = cl.decodeResult(r)
+		}
 		if err != nil {
 			return nil, c.errorf(adapters.KindUnknown, "%s: %v", what, err)
 		}
@@ -254,17 +263,9 @@ func (c *conn) search(ctx context.Context, cl *class, sr *pb.SearchRequest, what
 func (cl *class) decodeResult(r *pb.SearchResult) (adapters.Point, error) {
 	var p adapters.Point
 	md := r.GetMetadata()
-	if md == nil {
-		return p, fmt.Errorf("an object came without metadata")
-	}
-	if b := md.GetIdAsBytes(); len(b) == 16 {
-		p.ID = adapters.UUIDID([16]byte(b))
-	} else {
-		id, err := adapters.ParseID(md.GetId())
-		if err != nil {
-			return p, fmt.Errorf("object id: %v", err)
-		}
-		p.ID = id
+	var err error
+	if p.ID, err = resultID(md); err != nil {
+		return p, err
 	}
 	p.Vectors = map[string]adapters.Vector{}
 	if cl.hasDef {
@@ -321,23 +322,32 @@ func (cl *class) decodeResult(r *pb.SearchResult) (adapters.Point, error) {
 	return p, nil
 }
 
+// resultID is a search result's object id.
+func resultID(md *pb.MetadataResult) (adapters.ID, error) {
+	if md == nil {
+		return adapters.ID{}, fmt.Errorf("an object came without metadata")
+	}
+	if b := md.GetIdAsBytes(); len(b) == 16 {
+		return adapters.UUIDID([16]byte(b)), nil
+	}
+	id, err := adapters.ParseID(md.GetId())
+	if err != nil {
+		return id, fmt.Errorf("object id: %v", err)
+	}
+	return id, nil
+}
+
 // decodeVector reads little-endian float32s; a multi-vector starts with
 // its sub-vectors' dimension as a uint16.
 func decodeVector(b []byte, multi bool) (adapters.Vector, error) {
-	if !multi {
-		if len(b)%4 != 0 {
-			return adapters.Vector{}, fmt.Errorf("%d bytes is not a whole number of float32s", len(b))
-		}
-		return adapters.Vector{Dense: floats(b)}, nil
+	if err := checkVectorBytes(b, multi); err != nil {
+		return adapters.Vector{}, err
 	}
-	if len(b) < 2 {
-		return adapters.Vector{}, fmt.Errorf("multi-vector of %d bytes", len(b))
+	if !multi {
+		return adapters.Vector{Dense: floats(b)}, nil
 	}
 	dim := int(binary.LittleEndian.Uint16(b))
 	b = b[2:]
-	if dim == 0 || len(b)%(4*dim) != 0 {
-		return adapters.Vector{}, fmt.Errorf("multi-vector of dimension %d with %d bytes", dim, len(b))
-	}
 	n := len(b) / (4 * dim)
 	all := floats(b)
 	m := make([][]float32, n)
@@ -345,6 +355,24 @@ func decodeVector(b []byte, multi bool) (adapters.Vector, error) {
 		m[i] = all[i*dim : (i+1)*dim : (i+1)*dim]
 	}
 	return adapters.Vector{Multi: m}, nil
+}
+
+// checkVectorBytes checks b is a whole vector of its form.
+func checkVectorBytes(b []byte, multi bool) error {
+	if !multi {
+		if len(b)%4 != 0 {
+			return fmt.Errorf("%d bytes is not a whole number of float32s", len(b))
+		}
+		return nil
+	}
+	if len(b) < 2 {
+		return fmt.Errorf("multi-vector of %d bytes", len(b))
+	}
+	dim := int(binary.LittleEndian.Uint16(b))
+	if dim == 0 || (len(b)-2)%(4*dim) != 0 {
+		return fmt.Errorf("multi-vector of dimension %d with %d bytes", dim, len(b)-2)
+	}
+	return nil
 }
 
 func floats(b []byte) []float32 {

@@ -28,6 +28,7 @@ func TestConformance(t *testing.T) {
 			return node.Endpoint(weaviatetest.NewClassName(name))
 		},
 		Fixtures: adaptertest.WeaviateFixtures(300),
+		Native:   true,
 	})
 }
 
@@ -89,6 +90,11 @@ func (a *activating) Get(ctx context.Context, part string, ids []adapters.ID) ([
 		return nil, err
 	}
 	return a.Source.Get(ctx, part, ids)
+}
+
+// NativeFormat passes the optional ability through the wrapper.
+func (a *activating) NativeFormat() string {
+	return a.Source.(adapters.NativeReader).NativeFormat()
 }
 
 func (a *activating) Close() error {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 
 	"github.com/qdrant/go-client/qdrant"
 
@@ -20,7 +21,8 @@ func qdrantScenario() scenario {
 				return r, err
 			}
 			defer p.close()
-			r.Notes = append(r.Notes, "both servers run inside the benchmark process: their CPU is not in any method's CPU figure; 'server CPU s' is the benchmark process's CPU during the measurement")
+			r.Notes = append(r.Notes, "both servers run inside the benchmark process: their CPU is not in any method's CPU figure; 'server CPU s' is the benchmark process's CPU during the measurement",
+				"the benchmark process runs its garbage collector at GOGC=400 while it hosts the test servers (a real Qdrant has none); they still share the machine's cores with the method measured")
 			return r, runMigration(ctx, b, p, migrationTargets{label: "Q->Q", minOfPlain: 2}, r)
 		},
 	}
@@ -32,22 +34,26 @@ func qdrantScenario() scenario {
 type qdrantPair struct {
 	b        *bench
 	src, dst *qdranttest.Server
+	gc       int // the GC percent to restore on close
 }
 
 const qdrantSourceName = "bench_source"
 
 // startQdrantPair starts both servers and loads the source. Close stops them.
 func startQdrantPair(ctx context.Context, b *bench) (*qdrantPair, error) {
+	gc := debug.SetGCPercent(400)
 	src, err := qdranttest.NewServer(qdranttest.Options{})
 	if err != nil {
+		debug.SetGCPercent(gc)
 		return nil, err
 	}
 	dst, err := qdranttest.NewServer(qdranttest.Options{})
 	if err != nil {
 		src.Close()
+		debug.SetGCPercent(gc)
 		return nil, err
 	}
-	p := &qdrantPair{b: b, src: src, dst: dst}
+	p := &qdrantPair{b: b, src: src, dst: dst, gc: gc}
 	if err := p.loadSource(ctx); err != nil {
 		p.close()
 		return nil, err
@@ -107,4 +113,5 @@ func (p *qdrantPair) drop(ctx context.Context, url string) error {
 func (p *qdrantPair) close() {
 	p.src.Close()
 	p.dst.Close()
+	debug.SetGCPercent(p.gc)
 }

@@ -167,6 +167,9 @@ func TestMigrateQdrantToQdrant(t *testing.T) {
 			if !strings.Contains(r.stdout, fmt.Sprintf("points compared %d: %d equal", fx.Total(), fx.Total())) {
 				t.Errorf("--verify full did not compare every point:\n%s", r.stdout)
 			}
+			if !strings.Contains(r.stdout, "own encoding (qdrant.RetrievedPoint)") {
+				t.Errorf("summary does not say the points were copied natively:\n%s", r.stdout)
+			}
 			assertCopied(t, from, to, q1.APIKey, q2.APIKey)
 		})
 	}
@@ -182,6 +185,9 @@ func TestMigrateWeaviateToWeaviate(t *testing.T) {
 			adaptertest.Load(t, reg, adapters.Config{}, from, fx)
 			r := runVecmig(t, t.TempDir(), nil, "migrate", "--from", from, "--to", to, "--batch-size", "200")
 			mustExit(t, r, 0)
+			if !strings.Contains(r.stdout, "own encoding (weaviate.SearchResult)") {
+				t.Errorf("summary does not say the objects were copied natively:\n%s", r.stdout)
+			}
 			assertCopied(t, from, to, "", "")
 			// Inactive tenants were activated to be read: they must be back.
 			src := openSource(t, from, "")
@@ -220,7 +226,11 @@ func TestMigrateThroughFile(t *testing.T) {
 		t.Run(c.from, func(t *testing.T) {
 			dump := "file://" + filepath.Join(t.TempDir(), "dump")
 			dir := t.TempDir()
-			mustExit(t, runVecmig(t, dir, []string{"VECMIG_FROM_API_KEY=" + c.fromKey}, "migrate", "--from", c.from, "--to", dump), 0)
+			r := runVecmig(t, dir, []string{"VECMIG_FROM_API_KEY=" + c.fromKey}, "migrate", "--from", c.from, "--to", dump)
+			mustExit(t, r, 0)
+			if strings.Contains(r.stdout, "own encoding") {
+				t.Errorf("a copy into a dump claims the engine's own encoding:\n%s", r.stdout)
+			}
 			assertCopied(t, c.from, dump, c.fromKey, "")
 			mustExit(t, runVecmig(t, dir, []string{"VECMIG_TO_API_KEY=" + c.toKey}, "migrate", "--from", dump, "--to", c.to), 0)
 			assertCopied(t, c.from, c.to, c.fromKey, c.toKey)

@@ -108,6 +108,9 @@ func (o *output) summary(r *migrate.Result, rep *verify.Report) {
 	fmt.Fprintf(w, "migrated %s -> %s%s\n", r.Source, r.Target, resumed)
 	fmt.Fprintf(w, "  points read %d, written %d in %s (%.0f points/s), %d retries\n",
 		r.Read, r.Written, r.Duration.Round(time.Millisecond), r.PointsPerSecond(), r.Retries)
+	if r.Native != "" {
+		fmt.Fprintf(w, "  points copied in the engine's own encoding (%s), without conversion\n", r.Native)
+	}
 	for _, p := range r.Partitions {
 		if p.Name == "" {
 			continue

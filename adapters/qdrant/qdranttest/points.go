@@ -116,7 +116,9 @@ func (ps *pointsService) Upsert(_ context.Context, req *qdrant.UpsertPoints) (*q
 		if payload == nil {
 			payload = map[string]*qdrant.Value{}
 		}
-		batch = append(batch, prepared{k, &storedPoint{payload: clonePayload(payload), vectors: vecs, shardKey: shard}})
+		// The request's map is this point's alone once the call is
+		// decoded, and stored maps are replaced, never changed: keep it.
+		batch = append(batch, prepared{k, &storedPoint{payload: payload, vectors: vecs, shardKey: shard}})
 	}
 	for _, b := range batch {
 		old, exists := c.points[b.k]

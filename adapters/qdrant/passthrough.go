@@ -1,0 +1,303 @@
+package qdrant
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/qdrant/go-client/qdrant"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/emptypb"
+
+	"github.com/vecmig/vecmig/adapters"
+)
+
+// The native pass-through between two Qdrant servers.
+//
+// A point read natively keeps the bytes of the RetrievedPoint message the
+// source sent (Point.Native is a []byte, a slice of the scroll answer), and
+// the sink writes them as a PointStruct without decoding a single vector
+// or payload value. The two messages share their wire form:
+//
+//	RetrievedPoint            PointStruct
+//	1 id       PointId        1 id       PointId
+//	2 payload  map<Value>     3 payload  map<Value>
+//	4 vectors  VectorsOutput  4 vectors  Vectors (same fields and numbers)
+//	5 shard_key, 6 order_value: not part of a point; dropped
+//
+// so the sink only renumbers the payload field. A RetrievedPoint carrying
+// any other field (a newer server) is not passed through: its page is read
+// the ordinary way, through the neutral model.
+//
+// The raw messages travel as the unknown fields of an empty message, which
+// protobuf keeps byte for byte, so the ordinary gRPC codec carries them.
+
+// PointFormat names the encoding of a Qdrant point's Point.Native.
+const PointFormat = "qdrant.RetrievedPoint"
+
+// NativeFormat tells migrate that points can be read in Qdrant's encoding.
+func (s *Source) NativeFormat() string { return PointFormat }
+
+// AcceptsNative tells migrate that the sink writes Qdrant-encoded points.
+func (s *Sink) AcceptsNative(format string) bool { return format == PointFormat }
+
+// Field numbers of the messages read and written as bytes.
+const (
+	scrollNextOffset   = 1 // ScrollResponse.next_page_offset
+	scrollResult       = 2 // ScrollResponse.result
+	retrievedID        = 1
+	retrievedPayload   = 2
+	retrievedVectors   = 4
+	retrievedShardKey  = 5
+	retrievedOrder     = 6
+	pointStructPayload = 3
+	upsertCollection   = 1
+	upsertWait         = 2
+	upsertPoints       = 3
+	upsertShardKeySel  = 5
+	pointIDNum         = 1
+	pointIDUUID        = 2
+)
+
+// scrollRaw runs a scroll and returns the answer's bytes undecoded.
+func (c *conn) scrollRaw(ctx context.Context, req *qdrant.ScrollPoints) ([]byte, error) {
+	var raw emptypb.Empty
+	if err := c.client.GetConnection().Invoke(ctx, qdrant.Points_Scroll_FullMethodName, req, &raw); err != nil {
+		return nil, err
+	}
+	return raw.ProtoReflect().GetUnknown(), nil
+}
+
+// parseScroll splits a ScrollResponse into points whose Native is their
+// RetrievedPoint bytes. ok is false when a point has a field the
+// pass-through does not know; the caller then decodes the page as usual.
+func parseScroll(b []byte) (pts []adapters.Point, hasNext, ok bool, err error) {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return nil, false, false, protowire.ParseError(n)
+		}
+		b = b[n:]
+		if typ != protowire.BytesType || (num != scrollNextOffset && num != scrollResult) {
+			// time, usage: nothing a copy needs.
+			if n = protowire.ConsumeFieldValue(num, typ, b); n < 0 {
+				return nil, false, false, protowire.ParseError(n)
+			}
+			b = b[n:]
+			continue
+		}
+		v, n := protowire.ConsumeBytes(b)
+		if n < 0 {
+			return nil, false, false, protowire.ParseError(n)
+		}
+		b = b[n:]
+		if num == scrollNextOffset {
+			hasNext = true
+			continue
+		}
+		id, known, err := retrievedPointID(v)
+		if err != nil || !known {
+			return nil, false, known, err
+		}
+		pts = append(pts, adapters.Point{ID: id, Native: v[:len(v):len(v)]})
+	}
+	return pts, hasNext, true, nil
+}
+
+// retrievedPointID reads a RetrievedPoint's id and checks that every field
+// is one the sink knows how to write (known is false otherwise).
+func retrievedPointID(b []byte) (id adapters.ID, known bool, err error) {
+	haveID := false
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return id, false, protowire.ParseError(n)
+		}
+		b = b[n:]
+		switch num {
+		case retrievedID, retrievedPayload, retrievedVectors, retrievedShardKey, retrievedOrder:
+			if typ != protowire.BytesType {
+				return id, false, nil
+			}
+		default:
+			return id, false, nil
+		}
+		v, n := protowire.ConsumeBytes(b)
+		if n < 0 {
+			return id, false, protowire.ParseError(n)
+		}
+		b = b[n:]
+		if num == retrievedID {
+			if id, err = wirePointID(v); err != nil {
+				return id, false, err
+			}
+			haveID = true
+		}
+	}
+	if !haveID {
+		return id, false, fmt.Errorf("the server sent a point without an id")
+	}
+	return id, true, nil
+}
+
+// wirePointID decodes a PointId message.
+func wirePointID(b []byte) (adapters.ID, error) {
+	var id adapters.ID
+	found := false
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return id, protowire.ParseError(n)
+		}
+		b = b[n:]
+		switch {
+		case num == pointIDNum && typ == protowire.VarintType:
+			v, n := protowire.ConsumeVarint(b)
+			if n < 0 {
+				return id, protowire.ParseError(n)
+			}
+			b = b[n:]
+			id, found = adapters.NumID(v), true
+		case num == pointIDUUID && typ == protowire.BytesType:
+			v, n := protowire.ConsumeBytes(b)
+			if n < 0 {
+				return id, protowire.ParseError(n)
+			}
+			b = b[n:]
+			if u, ok := parseUUID(string(v)); ok {
+				id = adapters.UUIDID(u)
+			} else if parsed, err := adapters.ParseID(string(v)); err == nil && parsed.IsUUID() {
+				id = parsed
+			} else {
+				return id, fmt.Errorf("the server sent point id %q, which is not a UUID", v)
+			}
+			found = true
+		default:
+			if n = protowire.ConsumeFieldValue(num, typ, b); n < 0 {
+				return id, protowire.ParseError(n)
+			}
+			b = b[n:]
+		}
+	}
+	if !found {
+		return id, fmt.Errorf("the server sent an empty point id")
+	}
+	return id, nil
+}
+
+// appendPointStruct appends field `upsertPoints` of an UpsertPoints
+// message holding the PointStruct form of RetrievedPoint bytes.
+func appendPointStruct(buf, rp []byte) ([]byte, error) {
+	// The PointStruct is as long as the fields it keeps: tags keep their
+	// length (fields 2 and 3 both take one byte).
+	size := 0
+	if err := eachField(rp, func(num protowire.Number, field []byte) {
+		if num != retrievedShardKey && num != retrievedOrder {
+			size += len(field)
+		}
+	}); err != nil {
+		return nil, err
+	}
+	buf = protowire.AppendTag(buf, upsertPoints, protowire.BytesType)
+	buf = protowire.AppendVarint(buf, uint64(size))
+	err := eachField(rp, func(num protowire.Number, field []byte) {
+		switch num {
+		case retrievedShardKey, retrievedOrder:
+		case retrievedPayload:
+			buf = protowire.AppendTag(buf, pointStructPayload, protowire.BytesType)
+			buf = append(buf, field[protowire.SizeTag(retrievedPayload):]...)
+		default:
+			buf = append(buf, field...)
+		}
+	})
+	return buf, err
+}
+
+// eachField calls fn with every field of a message the read checked
+// (length-delimited fields of the known numbers), tag included.
+func eachField(b []byte, fn func(num protowire.Number, field []byte)) error {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return protowire.ParseError(n)
+		}
+		if typ != protowire.BytesType {
+			return fmt.Errorf("field %d of a native point is not length-delimited", num)
+		}
+		m := protowire.ConsumeFieldValue(num, typ, b[n:])
+		if m < 0 {
+			return protowire.ParseError(m)
+		}
+		switch num {
+		case retrievedID, retrievedPayload, retrievedVectors, retrievedShardKey, retrievedOrder:
+		default:
+			return fmt.Errorf("field %d of a native point is not one vecmig can write", num)
+		}
+		fn(num, b[:n+m])
+		b = b[n+m:]
+	}
+	return nil
+}
+
+// upsertRaw writes points, native or neutral, in one UpsertPoints with
+// wait=true, encoded by hand around the native points' bytes.
+func (c *conn) upsertRaw(ctx context.Context, sel *qdrant.ShardKeySelector, points []adapters.Point) error {
+	size := 16 + len(c.coll)
+	for i := range points {
+		if b, ok := points[i].Native.([]byte); ok {
+			size += len(b) + 8
+		}
+	}
+	buf := make([]byte, 0, size)
+	buf = protowire.AppendTag(buf, upsertCollection, protowire.BytesType)
+	buf = protowire.AppendString(buf, c.coll)
+	buf = protowire.AppendTag(buf, upsertWait, protowire.VarintType)
+	buf = protowire.AppendVarint(buf, 1)
+	var err error
+	for i := range points {
+		p := &points[i]
+		switch nat := p.Native.(type) {
+		case []byte:
+			if buf, err = appendPointStruct(buf, nat); err != nil {
+				return adapters.Errorf(adapters.KindInvalid, "%s: point %s: %w", c.prefix, p.ID, err)
+			}
+		case nil:
+			ps, err := qdrantPoint(p)
+			if err != nil {
+				return adapters.Errorf(adapters.KindInvalid, "%s: point %s cannot be written: %w", c.prefix, p.ID, err)
+			}
+			b, err := proto.Marshal(ps)
+			if err != nil {
+				return adapters.Errorf(adapters.KindInvalid, "%s: point %s cannot be encoded: %w", c.prefix, p.ID, err)
+			}
+			buf = protowire.AppendTag(buf, upsertPoints, protowire.BytesType)
+			buf = protowire.AppendBytes(buf, b)
+		default:
+			return adapters.Errorf(adapters.KindInvalid, "%s: point %s carries a native encoding (%T) that is not Qdrant's", c.prefix, p.ID, nat)
+		}
+	}
+	if sel != nil {
+		b, err := proto.Marshal(sel)
+		if err != nil {
+			return err
+		}
+		buf = protowire.AppendTag(buf, upsertShardKeySel, protowire.BytesType)
+		buf = protowire.AppendBytes(buf, b)
+	}
+	var req emptypb.Empty
+	req.ProtoReflect().SetUnknown(buf)
+	return c.client.GetConnection().Invoke(ctx, qdrant.Points_Upsert_FullMethodName, &req, &qdrant.PointsOperationResponse{})
+}
+
+// neutralOf returns p in the neutral model, decoding a native point.
+func neutralOf(p *adapters.Point) (adapters.Point, error) {
+	b, ok := p.Native.([]byte)
+	if !ok {
+		return *p, nil
+	}
+	var rp qdrant.RetrievedPoint
+	if err := proto.Unmarshal(b, &rp); err != nil {
+		return adapters.Point{}, err
+	}
+	return neutralPoint(&rp)
+}

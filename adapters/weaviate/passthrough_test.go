@@ -1,0 +1,114 @@
+package weaviate
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"sort"
+	"testing"
+
+	pb "github.com/weaviate/weaviate/grpc/generated/protocol/v1"
+	"google.golang.org/protobuf/proto"
+)
+
+const namedSchema = `{"class": "N",
+  "vectorConfig": {
+    "title": {"vectorizer": {"none": {}}, "vectorIndexType": "hnsw", "vectorIndexConfig": {"distance": "cosine"}},
+    "colbert": {"vectorizer": {"none": {}}, "vectorIndexType": "hnsw", "vectorIndexConfig": {"distance": "cosine", "multivector": {"enabled": true}}}%s
+  },
+  "properties": [{"name": "title", "dataType": ["text"]}, {"name": "n", "dataType": ["int"]}, {"name": "r", "dataType": ["number"]},
+    {"name": "tags", "dataType": ["text[]"]}]}`
+
+func mustClass(t *testing.T, extraVector string) *class {
+	t.Helper()
+	cl, err := parseClass([]byte(fmt.Sprintf(namedSchema, extraVector)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cl
+}
+
+func f32bytes(prefix []byte, vs ...float32) []byte {
+	b := append([]byte{}, prefix...)
+	for _, v := range vs {
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+	}
+	return b
+}
+
+// searchResult is an object as a Weaviate server sends it.
+func searchResult() *pb.SearchResult {
+	return &pb.SearchResult{
+		Metadata: &pb.MetadataResult{
+			IdAsBytes: []byte{0x0a, 1, 2, 3, 4, 5, 0x40, 7, 0x80, 9, 10, 11, 12, 13, 14, 15},
+			Vectors: []*pb.Vectors{
+				{Name: "title", VectorBytes: f32bytes(nil, 1, 2, 3)},
+				{Name: "colbert", VectorBytes: f32bytes([]byte{2, 0}, 1, 2, 3, 4)},
+			},
+		},
+		Properties: &pb.PropertiesResult{NonRefProps: &pb.Properties{Fields: map[string]*pb.Value{
+			"title": {Kind: &pb.Value_TextValue{TextValue: "naïve"}},
+			"n":     {Kind: &pb.Value_IntValue{IntValue: 42}},
+			"r":     {Kind: &pb.Value_NumberValue{NumberValue: 0.25}},
+			"tags":  {Kind: &pb.Value_ListValue{ListValue: &pb.ListValue{Kind: &pb.ListValue_TextValues{TextValues: &pb.TextValues{Values: []string{"a", "b"}}}}}},
+			"gone":  {Kind: &pb.Value_NullValue{}},
+		}}},
+	}
+}
+
+func sortVectors(o *pb.BatchObject) {
+	sort.Slice(o.Vectors, func(i, j int) bool { return o.Vectors[i].Name < o.Vectors[j].Name })
+}
+
+// The pass-through writes what the neutral path writes, byte for byte;
+// with vectors laid out differently on the target it takes the neutral
+// path itself.
+func TestTranscodeEqualsNeutralPath(t *testing.T) {
+	src := mustClass(t, "")
+	for _, tc := range []struct {
+		name string
+		dst  *class
+		same bool
+	}{
+		{"same layout", mustClass(t, ""), true},
+		{"target has another vector", mustClass(t, `, "extra": {"vectorizer": {"none": {}}, "vectorIndexType": "flat", "vectorIndexConfig": {"distance": "dot"}}`), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := sameVectorLayout(src, tc.dst); got != tc.same {
+				t.Fatalf("sameVectorLayout = %v, want %v", got, tc.same)
+			}
+			r := searchResult()
+			p, err := src.decodeResult(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := tc.dst.encodeObject("N", "tenant", &p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := p.ID
+			p.Vectors, p.Payload = nil, nil
+			p.Native = &nativeObject{res: r, cl: src}
+			got, err := tc.dst.transcode("N", "tenant", &p, p.Native.(*nativeObject))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sortVectors(want)
+			sortVectors(got)
+			if !proto.Equal(got, want) {
+				t.Errorf("object %s:\nnative  %v\nneutral %v", id, got, want)
+			}
+		})
+	}
+}
+
+// A vector whose bytes are not a whole vector is refused, not passed on.
+func TestTranscodeChecksVectorBytes(t *testing.T) {
+	cl := mustClass(t, "")
+	r := searchResult()
+	r.Metadata.Vectors[1].VectorBytes = r.Metadata.Vectors[1].VectorBytes[:7]
+	p, _ := cl.decodeResult(searchResult())
+	if _, err := cl.transcode("N", "", &p, &nativeObject{res: r, cl: cl}); err == nil {
+		t.Errorf("a 7-byte multi-vector was transcoded; want an error")
+	}
+}
