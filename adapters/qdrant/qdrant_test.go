@@ -225,9 +225,11 @@ func TestMissingCollection(t *testing.T) {
 	if adapters.KindOf(err) != adapters.KindNotFound || !strings.Contains(err.Error(), strconv.Quote(name)) {
 		t.Errorf("describe = %v; want KindNotFound naming %q", err, name)
 	}
-	_, err = src.Read(ctx, adapters.ReadRequest{Limit: 10})
-	if adapters.KindOf(err) != adapters.KindNotFound || !strings.Contains(err.Error(), strconv.Quote(name)) {
-		t.Errorf("read = %v; want KindNotFound naming %q", err, name)
+	for _, native := range []bool{false, true} {
+		_, err = src.Read(ctx, adapters.ReadRequest{Limit: 10, Native: native})
+		if adapters.KindOf(err) != adapters.KindNotFound || !strings.Contains(err.Error(), strconv.Quote(name)) {
+			t.Errorf("read (native %v) = %v; want KindNotFound naming %q", native, err, name)
+		}
 	}
 	_, err = src.Count(ctx, "")
 	if adapters.KindOf(err) != adapters.KindNotFound {
@@ -258,6 +260,8 @@ func TestDimensionMismatch(t *testing.T) {
 	}
 }
 
+// Transient errors are retryable, for reads and writes of neutral and of
+// native points alike.
 func TestTransientErrorsAreRetryable(t *testing.T) {
 	s := qdranttest.Start(t, qdranttest.Options{})
 	fx := fixture(t, "qdrant_int_dense", 20)
@@ -267,29 +271,33 @@ func TestTransientErrorsAreRetryable(t *testing.T) {
 	src := openSource(t, url, adapters.Config{})
 	sink := openSink(t, url, adapters.Config{})
 
-	s.FailNext(1, codes.Unavailable, "Scroll")
-	_, err := src.Read(ctx, adapters.ReadRequest{Limit: 5})
-	if ok, _ := adapters.IsRetryable(err); !ok {
-		t.Errorf("read while the server is unavailable = %v; want a retryable error", err)
-	}
-	if page, err := src.Read(ctx, adapters.ReadRequest{Limit: 5}); err != nil || len(page.Points) != 5 {
-		t.Errorf("read again = %d points, %v; want 5, nil", len(page.Points), err)
-	}
+	for _, native := range []bool{false, true} {
+		s.FailNext(1, codes.Unavailable, "Scroll")
+		_, err := src.Read(ctx, adapters.ReadRequest{Limit: 5, Native: native})
+		if ok, _ := adapters.IsRetryable(err); !ok {
+			t.Errorf("read (native %v) while the server is unavailable = %v; want a retryable error", native, err)
+		}
+		page, err := src.Read(ctx, adapters.ReadRequest{Limit: 5, Native: native})
+		if err != nil || len(page.Points) != 5 {
+			t.Fatalf("read (native %v) again = %d points, %v; want 5, nil", native, len(page.Points), err)
+		}
+		pts := page.Points[:3]
 
-	s.FailNext(1, codes.Unavailable, "Upsert")
-	err = sink.Write(ctx, "", fx.Points[""][:3])
-	if ok, _ := adapters.IsRetryable(err); !ok {
-		t.Errorf("write while the server is unavailable = %v; want a retryable error", err)
-	}
+		s.FailNext(1, codes.Unavailable, "Upsert")
+		err = sink.Write(ctx, "", pts)
+		if ok, _ := adapters.IsRetryable(err); !ok {
+			t.Errorf("write (native %v) while the server is unavailable = %v; want a retryable error", native, err)
+		}
 
-	s.RateLimitNext(1, 3*time.Second, "Upsert")
-	err = sink.Write(ctx, "", fx.Points[""][:3])
-	if ok, after := adapters.IsRetryable(err); !ok || after != 3*time.Second {
-		t.Errorf("write when rate limited = %v (retry after %v); want retryable after 3s", err, after)
+		s.RateLimitNext(1, 3*time.Second, "Upsert")
+		err = sink.Write(ctx, "", pts)
+		if ok, after := adapters.IsRetryable(err); !ok || after != 3*time.Second {
+			t.Errorf("write (native %v) when rate limited = %v (retry after %v); want retryable after 3s", native, err, after)
+		}
 	}
 
 	s.FailNext(1, codes.DeadlineExceeded, "Count")
-	_, err = src.Count(ctx, "")
+	_, err := src.Count(ctx, "")
 	if ok, _ := adapters.IsRetryable(err); !ok {
 		t.Errorf("count timed out on the server = %v; want a retryable error", err)
 	}

@@ -90,6 +90,13 @@ func (cl *class) transcode(className, tenant string, p *adapters.Point, n *nativ
 	}
 	pr := &props{nonRef: map[string]*structpb.Value{}}
 	for k, v := range n.res.GetProperties().GetNonRefProps().GetFields() {
+		if sv, ok, err := scalarValue(v, n.cl.props[k], cl.props[k]); ok {
+			if err != nil {
+				return nil, fmt.Errorf("property %q: %w", k, err)
+			}
+			pr.nonRef[k] = sv
+			continue
+		}
 		x, err := decodeValue(v, n.cl.props[k])
 		if err != nil {
 			return nil, fmt.Errorf("property %q: %v", k, err)
@@ -103,6 +110,41 @@ func (cl *class) transcode(className, tenant string, p *adapters.Point, n *nativ
 	}
 	o.Properties = pr.batchProperties()
 	return o, nil
+}
+
+// scalarValue converts a scalar property value straight into the struct
+// value props.add sends for it, without a neutral value in between: the
+// hot path of a copy. Numbers still go through decodeValue and structValue,
+// which tell int from number by the source's schema and refuse integers
+// beyond 2^53. ok is false for what takes the general path: objects,
+// lists, geo coordinates, phone numbers, nulls, and any value for a target
+// property of data type object.
+func scalarValue(v *pb.Value, src, dst *propSchema) (sv *structpb.Value, ok bool, err error) {
+	if bt, isArr := baseType(dst); !isArr && bt == "object" {
+		return nil, false, nil
+	}
+	switch k := v.GetKind().(type) {
+	case *pb.Value_TextValue:
+		return structpb.NewStringValue(k.TextValue), true, nil
+	case *pb.Value_StringValue:
+		return structpb.NewStringValue(k.StringValue), true, nil
+	case *pb.Value_DateValue:
+		return structpb.NewStringValue(k.DateValue), true, nil
+	case *pb.Value_UuidValue:
+		return structpb.NewStringValue(k.UuidValue), true, nil
+	case *pb.Value_BlobValue:
+		return structpb.NewStringValue(k.BlobValue), true, nil
+	case *pb.Value_BoolValue:
+		return structpb.NewBoolValue(k.BoolValue), true, nil
+	case *pb.Value_IntValue, *pb.Value_NumberValue:
+		x, err := decodeValue(v, src)
+		if err != nil {
+			return nil, true, err
+		}
+		sv, err := structValue(x)
+		return sv, true, err
+	}
+	return nil, false, nil
 }
 
 // setClassVector sets the class-level vector from its wire bytes.

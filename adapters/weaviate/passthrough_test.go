@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"testing"
 
 	pb "github.com/weaviate/weaviate/grpc/generated/protocol/v1"
@@ -17,7 +18,8 @@ const namedSchema = `{"class": "N",
     "colbert": {"vectorizer": {"none": {}}, "vectorIndexType": "hnsw", "vectorIndexConfig": {"distance": "cosine", "multivector": {"enabled": true}}}%s
   },
   "properties": [{"name": "title", "dataType": ["text"]}, {"name": "n", "dataType": ["int"]}, {"name": "r", "dataType": ["number"]},
-    {"name": "tags", "dataType": ["text[]"]}]}`
+    {"name": "tags", "dataType": ["text[]"]}, {"name": "when", "dataType": ["date"]}, {"name": "ok", "dataType": ["boolean"]},
+    {"name": "whole", "dataType": ["int"]}, {"name": "blob", "dataType": ["blob"]}, {"name": "geo", "dataType": ["geoCoordinates"]}]}`
 
 func mustClass(t *testing.T, extraVector string) *class {
 	t.Helper()
@@ -52,6 +54,11 @@ func searchResult() *pb.SearchResult {
 			"r":     {Kind: &pb.Value_NumberValue{NumberValue: 0.25}},
 			"tags":  {Kind: &pb.Value_ListValue{ListValue: &pb.ListValue{Kind: &pb.ListValue_TextValues{TextValues: &pb.TextValues{Values: []string{"a", "b"}}}}}},
 			"gone":  {Kind: &pb.Value_NullValue{}},
+			"when":  {Kind: &pb.Value_DateValue{DateValue: "2024-01-02T03:04:05Z"}},
+			"ok":    {Kind: &pb.Value_BoolValue{BoolValue: true}},
+			"whole": {Kind: &pb.Value_NumberValue{NumberValue: 7}},
+			"blob":  {Kind: &pb.Value_BlobValue{BlobValue: "aGVsbG8="}},
+			"geo":   {Kind: &pb.Value_GeoValue{GeoValue: &pb.GeoCoordinate{Latitude: 1.5, Longitude: -2}}},
 		}}},
 	}
 }
@@ -110,5 +117,22 @@ func TestTranscodeChecksVectorBytes(t *testing.T) {
 	p, _ := cl.decodeResult(searchResult())
 	if _, err := cl.transcode("N", "", &p, &nativeObject{res: r, cl: cl}); err == nil {
 		t.Errorf("a 7-byte multi-vector was transcoded; want an error")
+	}
+}
+
+// An integer Weaviate cannot hold exactly is refused by the pass-through
+// as by the neutral path.
+func TestTranscodeRefusesInexactInt(t *testing.T) {
+	cl := mustClass(t, "")
+	r := searchResult()
+	r.Properties.NonRefProps.Fields["n"] = &pb.Value{Kind: &pb.Value_IntValue{IntValue: 1 << 60}}
+	p, err := cl.decodeResult(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, nerr := cl.encodeObject("N", "", &p)
+	_, terr := cl.transcode("N", "", &p, &nativeObject{res: r, cl: cl})
+	if nerr == nil || terr == nil || !strings.Contains(terr.Error(), "beyond ±2^53") {
+		t.Errorf("2^60 in an int property: neutral path %v, pass-through %v; want both refused (beyond ±2^53)", nerr, terr)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -42,6 +43,9 @@ type bench struct {
 	mu    sync.Mutex
 	names map[string]int
 	start time.Time
+
+	// busyStarts counts measurements that began with the servers busy.
+	busyStarts atomic.Int64
 }
 
 // newBench builds vecmig (unless --vecmig names a binary) into a scratch

@@ -76,54 +76,60 @@ func runMigration(ctx context.Context, b *bench, p pair, tg migrationTargets, r 
 	if cfg.repeat > 1 {
 		r.Notes = append(r.Notes, fmt.Sprintf("each figure is the fastest of %d runs", cfg.repeat))
 	}
+	if _, ok := p.(serverProcesses); ok {
+		r.Notes = append(r.Notes, fmt.Sprintf("before each measurement the benchmark waited until both servers used less than %s of CPU per second (at most %s)", quietCPU, quietWait))
+		defer func() {
+			if n := b.busyStarts.Load(); n > 0 {
+				r.Notes = append(r.Notes, fmt.Sprintf("%d measurements started with the servers still busy", n))
+			}
+		}()
+	}
 	batch := strconv.Itoa(cfg.batchSize)
 
-	// 1. vecmig, the real binary.
+	// 1. vecmig, the real binary, and 2. the plain loop, a child process
+	// with the engine's own client, measured in alternating order.
 	var sum vecmigSummary
-	vrow, err := b.fastest(ctx, p, "vecmig", n, func(dst string) (row, error) {
-		state := filepath.Join(b.workDir, fmt.Sprintf("state-%d.json", b.seq("state")))
-		// --verify none: the plain loop and the ceiling do not verify either;
-		// vecmig still compares exact counts, and so does the benchmark.
-		st, err := b.vecmig(ctx, "migrate", "--from", src, "--to", dst, "--json", "--verify", "none",
-			"--batch-size", batch, "--workers", strconv.Itoa(cfg.workers), "--readers", strconv.Itoa(cfg.readers), "--state", state)
-		if err != nil {
-			return row{}, err
-		}
-		if err := json.Unmarshal(lastLine(st.Stdout), &sum); err != nil {
-			return row{}, fmt.Errorf("vecmig printed no JSON summary (%v): %q", err, tail(string(st.Stdout), 500))
-		}
-		if !sum.CountsMatch || sum.Written != n {
-			return row{}, fmt.Errorf("vecmig reports %d points written, counts source %d target %d (match %v); expected %d", sum.Written, sum.SourceCount, sum.TargetCount, sum.CountsMatch, n)
-		}
-		x := newRow("vecmig", n, st.Wall.Seconds(), st.CPU.Seconds(), st.PeakRSS)
-		x.Note = fmt.Sprintf("whole process (start, describe, count, create, copy, final counts); vecmig's own summary says %.2f s, %.0f points/s", sum.Seconds, sum.PointsPerSecond)
-		return x, nil
-	})
-	if err != nil {
-		return err
-	}
-	r.Rows = append(r.Rows, vrow)
-
-	// 2. The plain loop, a child process with the engine's own client.
 	var plainClient string
-	prow, err := b.fastest(ctx, p, "plain", n, func(dst string) (row, error) {
-		st, err := b.child(ctx, "plain", "--engine", p.engine(), "--from", src, "--to", dst, "--batch-size", batch)
-		if err != nil {
-			return row{}, err
-		}
-		var cr childResult
-		if err := json.Unmarshal(lastLine(st.Stdout), &cr); err != nil {
-			return row{}, fmt.Errorf("the plain loop printed no result: %v", err)
-		}
-		plainClient = cr.Client
-		x := newRow("plain loop", uint64(cr.Points), st.Wall.Seconds(), st.CPU.Seconds(), st.PeakRSS)
-		x.Note = fmt.Sprintf("%s; whole process (start, create, copy); %d batches", cr.Client, cr.Batches)
-		return x, nil
+	rows, err := b.alternate(ctx, p, n, []candidate{
+		{"vecmig", func(dst string) (row, error) {
+			state := filepath.Join(b.workDir, fmt.Sprintf("state-%d.json", b.seq("state")))
+			// --verify none: the plain loop and the ceiling do not verify either;
+			// vecmig still compares exact counts, and so does the benchmark.
+			st, err := b.vecmig(ctx, "migrate", "--from", src, "--to", dst, "--json", "--verify", "none",
+				"--batch-size", batch, "--workers", strconv.Itoa(cfg.workers), "--readers", strconv.Itoa(cfg.readers), "--state", state)
+			if err != nil {
+				return row{}, err
+			}
+			if err := json.Unmarshal(lastLine(st.Stdout), &sum); err != nil {
+				return row{}, fmt.Errorf("vecmig printed no JSON summary (%v): %q", err, tail(string(st.Stdout), 500))
+			}
+			if !sum.CountsMatch || sum.Written != n {
+				return row{}, fmt.Errorf("vecmig reports %d points written, counts source %d target %d (match %v); expected %d", sum.Written, sum.SourceCount, sum.TargetCount, sum.CountsMatch, n)
+			}
+			x := newRow("vecmig", n, st.Wall.Seconds(), st.CPU.Seconds(), st.PeakRSS)
+			x.Note = fmt.Sprintf("whole process (start, describe, count, create, copy, final counts); vecmig's own summary says %.2f s, %.0f points/s", sum.Seconds, sum.PointsPerSecond)
+			return x, nil
+		}},
+		{"plain", func(dst string) (row, error) {
+			st, err := b.child(ctx, "plain", "--engine", p.engine(), "--from", src, "--to", dst, "--batch-size", batch)
+			if err != nil {
+				return row{}, err
+			}
+			var cr childResult
+			if err := json.Unmarshal(lastLine(st.Stdout), &cr); err != nil {
+				return row{}, fmt.Errorf("the plain loop printed no result: %v", err)
+			}
+			plainClient = cr.Client
+			x := newRow("plain loop", uint64(cr.Points), st.Wall.Seconds(), st.CPU.Seconds(), st.PeakRSS)
+			x.Note = fmt.Sprintf("%s; whole process (start, create, copy); %d batches", cr.Client, cr.Batches)
+			return x, nil
+		}},
 	})
 	if err != nil {
 		return err
 	}
-	r.Rows = append(r.Rows, prow)
+	vrow, prow := rows[0], rows[1]
+	r.Rows = append(r.Rows, vrow, prow)
 
 	// 3. The ceiling: the same batches from memory, at each concurrency.
 	var best row
@@ -154,7 +160,7 @@ func runMigration(ctx context.Context, b *bench, p pair, tg migrationTargets, r 
 	r.Rows = append(r.Rows, best)
 	r.Notes = append(r.Notes,
 		"ceiling tries, writers: points/s = "+strings.Join(tries, ", ")+" (each on a fresh target)",
-		"order: vecmig, plain loop, ceiling tries; every target was counted (= source) and deleted after its measurement",
+		"order: vecmig and the plain loop in rounds of alternating order (vecmig first in odd rounds), then the ceiling tries; every target was counted (= source) and deleted after its measurement",
 		"plain loop client: "+plainClient)
 
 	// Ratios and targets.
@@ -177,6 +183,35 @@ func runMigration(ctx context.Context, b *bench, p pair, tg migrationTargets, r 
 		target{"vecmig peak RSS", fmt.Sprintf("< %.0f MB", maxPeakRSS/megabyte), fmt.Sprintf("%.1f MB", vrow.PeakRSSMB), vrow.PeakRSSMB*megabyte < maxPeakRSS},
 	)
 	return nil
+}
+
+// candidate is one method measured in alternate.
+type candidate struct {
+	kind    string
+	measure func(dst string) (row, error)
+}
+
+// alternate measures every candidate --repeat times, in rounds whose order
+// alternates (A B, then B A, ...) so that no method always runs first, and
+// keeps each one's fastest run, in the order given.
+func (b *bench) alternate(ctx context.Context, p pair, want uint64, cs []candidate) ([]row, error) {
+	best := make([]row, len(cs))
+	for i := 0; i < max(b.cfg.repeat, 1); i++ {
+		for j := range cs {
+			k := j
+			if i%2 == 1 {
+				k = len(cs) - 1 - j
+			}
+			x, err := b.measured(ctx, p, cs[k].kind, want, cs[k].measure)
+			if err != nil {
+				return nil, err
+			}
+			if i == 0 || x.PointsPerSecond > best[k].PointsPerSecond {
+				best[k] = x
+			}
+		}
+	}
+	return best, nil
 }
 
 // fastest repeats a measurement --repeat times and keeps the fastest run.
@@ -210,6 +245,15 @@ func loadAverage() string {
 // measured runs one measurement into a fresh target collection, then
 // counts the target (it must equal want) and deletes it, whatever happened.
 func (b *bench) measured(ctx context.Context, p pair, kind string, want uint64, measure func(dst string) (row, error)) (row, error) {
+	if sp, ok := p.(serverProcesses); ok {
+		waited, quiet := waitQuiet(ctx, sp.serverPIDs())
+		if !quiet {
+			b.busyStarts.Add(1)
+			b.logf("%s: the servers did not come to rest within %s; measuring %s anyway", p.engine(), waited.Round(time.Second), kind)
+		} else if waited > 2*time.Second {
+			b.logf("%s: waited %s for the servers to come to rest", p.engine(), waited.Round(time.Second))
+		}
+	}
 	dst := p.newTarget(kind)
 	b.logf("%s: measuring %s into %s", p.engine(), kind, dst)
 	cpu0 := selfCPU()

@@ -46,6 +46,9 @@ type weaviatePair struct {
 
 const weaviateSourceClass = "BenchSource"
 
+// serverPIDs are both servers' processes, for waiting until they are idle.
+func (p *weaviatePair) serverPIDs() []int { return []int{p.src.PID(), p.dst.PID()} }
+
 // startWeaviatePair launches both servers (side by side) and loads the
 // source. Close stops them.
 func startWeaviatePair(ctx context.Context, b *bench) (*weaviatePair, error) {

@@ -325,6 +325,9 @@ func (n *Node) Kill() error {
 // Exited is closed when the server process has ended.
 func (n *Node) Exited() <-chan struct{} { return n.exited }
 
+// PID is the server process's id.
+func (n *Node) PID() int { return n.cmd.Process.Pid }
+
 func (n *Node) mkTemp(prefix string) (string, error) {
 	d, err := os.MkdirTemp("", prefix)
 	if err != nil {
