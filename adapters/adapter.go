@@ -121,7 +121,8 @@ type NativeWriter interface {
 
 // NativeFormat returns the native encoding src can read and dst can
 // write, or "" when points must travel in the neutral model (different
-// engines, or an adapter without the ability).
+// engines, or an adapter without the ability). A copy that changes points
+// on the way (ids, vector names, payload) must use the neutral model.
 func NativeFormat(src Source, dst Sink) string {
 	r, ok := src.(NativeReader)
 	if !ok {

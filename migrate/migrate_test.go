@@ -192,6 +192,9 @@ func TestTransientReadErrorsRetried(t *testing.T) {
 	if retry.Retries() != 2 {
 		t.Errorf("retries = %d, want 2", retry.Retries())
 	}
+	if res.Native != qdrant.PointFormat {
+		t.Errorf("Qdrant to Qdrant copied in %q, want the native %q", res.Native, qdrant.PointFormat)
+	}
 }
 
 // TestStateOfAnotherMigrationRefused: a state file recording another
