@@ -256,6 +256,13 @@ func (s *Sink) Write(ctx context.Context, partition string, points []adapters.Po
 	if ps == nil {
 		return s.errorf(adapters.KindInvalid, "partition %q is not in the collection definition given to Prepare; the dump has %s", partition, s.m.partitionNames())
 	}
+	for i := range points {
+		if points[i].Native != nil {
+			// Its vectors and payload are in the engine's encoding only:
+			// writing the neutral fields would lose them.
+			return s.errorf(adapters.KindInvalid, "point %s carries an engine's own encoding (%T), which a dump does not hold; this is a bug in the caller", points[i].ID, points[i].Native)
+		}
+	}
 	for i := 1; i < len(points); i++ {
 		if !points[i-1].ID.Less(points[i].ID) {
 			return s.errorf(adapters.KindInvalid, "points %s and %s of partition %q arrive out of ID order; a dump is written in ascending ID order, one batch at a time",
