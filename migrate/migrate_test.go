@@ -11,6 +11,7 @@ import (
 
 	"github.com/vecmig/vecmig/adapters"
 	"github.com/vecmig/vecmig/adapters/adaptertest"
+	"github.com/vecmig/vecmig/adapters/faultproxy"
 	"github.com/vecmig/vecmig/adapters/qdrant"
 	"github.com/vecmig/vecmig/adapters/qdrant/qdranttest"
 	"github.com/vecmig/vecmig/migrate"
@@ -18,16 +19,20 @@ import (
 
 var reg = adapters.NewRegistry(qdrant.Driver())
 
+func TestMain(m *testing.M) { qdranttest.Main(m) }
+
 // setup loads n points of the first Qdrant fixture into a fresh source and
-// opens it with a fresh target on a second test server.
-func setup(t *testing.T, n int) (src adapters.Source, dst adapters.Sink, srcURL, dstURL string, target *qdranttest.Server) {
+// opens it with a fresh target on a second server, reached through a fault
+// proxy.
+func setup(t *testing.T, n int) (src adapters.Source, dst adapters.Sink, srcURL, dstURL string, target *qdranttest.Proxied) {
 	t.Helper()
 	q := qdranttest.Instance(t, 1)
 	srcURL = q.Endpoint(q.NewName(t, "src"))
 	cfg := adapters.Config{APIKey: adapters.NewSecret(q.APIKey)}
 	adaptertest.Load(t, reg, cfg, srcURL, adaptertest.QdrantFixtures(n)[0])
-	target = qdranttest.Start(t, qdranttest.Options{})
-	dstURL = target.Endpoint("dst")
+	q2 := qdranttest.Instance(t, 2)
+	target = qdranttest.StartProxy(t, q2)
+	dstURL = target.Endpoint(q2.NewName(t, "dst"))
 	ctx := adaptertest.Ctx(t)
 	var err error
 	if src, err = reg.OpenSource(ctx, srcURL, cfg); err != nil {
@@ -147,7 +152,7 @@ func TestInterruptKeepsWatermarkHonest(t *testing.T) {
 // names the ids, and is not retried.
 func TestPermanentWriteErrorStops(t *testing.T) {
 	src, dst, _, _, target := setup(t, 2000)
-	target.FailNext(1, codes.InvalidArgument, "Upsert")
+	target.GRPC.Inject(faultproxy.Fault{Match: "Upsert", Times: 1, Code: codes.InvalidArgument})
 	state := filepath.Join(t.TempDir(), "state.json")
 	retry := migrate.DefaultRetry()
 	_, err := migrate.Run(context.Background(), src, dst, migrate.Options{BatchSize: 100, Workers: 1, StatePath: state, Retry: retry})
@@ -169,8 +174,8 @@ func TestPermanentWriteErrorStops(t *testing.T) {
 // TestTransientReadErrorsRetried: the source's scrolls fail twice with
 // Unavailable; the run retries them and completes.
 func TestTransientReadErrorsRetried(t *testing.T) {
-	q := qdranttest.Start(t, qdranttest.Options{})
-	srcURL := q.Endpoint("src")
+	q := qdranttest.StartProxy(t, qdranttest.Instance(t, 1))
+	srcURL := q.Endpoint(q.Node.NewName(t, "src"))
 	adaptertest.Load(t, reg, adapters.Config{}, srcURL, adaptertest.QdrantFixtures(1000)[0])
 	ctx := adaptertest.Ctx(t)
 	src, err := reg.OpenSource(ctx, srcURL, adapters.Config{})
@@ -178,12 +183,12 @@ func TestTransientReadErrorsRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	dst, err := reg.OpenSink(ctx, q.Endpoint("dst"), adapters.Config{})
+	dst, err := reg.OpenSink(ctx, q.Endpoint(q.Node.NewName(t, "dst")), adapters.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer dst.Close()
-	q.FailNext(2, codes.Unavailable, "Scroll")
+	q.GRPC.Inject(faultproxy.Fault{Match: "Scroll", Times: 2, Code: codes.Unavailable})
 	retry := migrate.DefaultRetry()
 	res, err := migrate.Run(ctx, src, dst, migrate.Options{BatchSize: 100, StatePath: filepath.Join(t.TempDir(), "s.json"), Retry: retry})
 	if err != nil || !res.CountsMatch || res.TargetCount != 1000 {

@@ -25,7 +25,7 @@ func qdrantRegistry() *adapters.Registry {
 
 // qdrantCopy loads fx into two fresh collections of one Qdrant (the second
 // with dstDef's definition when given) and opens both as Sources.
-func qdrantCopy(t *testing.T, tg *qdranttest.Target, fx adaptertest.Fixture, dstDef *adapters.Collection) (src, dst adapters.Source, dstName string) {
+func qdrantCopy(t *testing.T, tg *qdranttest.Node, fx adaptertest.Fixture, dstDef *adapters.Collection) (src, dst adapters.Source, dstName string) {
 	t.Helper()
 	reg := qdrantRegistry()
 	cfg := adapters.Config{APIKey: adapters.NewSecret(tg.APIKey)}

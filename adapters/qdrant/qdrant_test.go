@@ -14,6 +14,7 @@ import (
 
 	"github.com/vecmig/vecmig/adapters"
 	"github.com/vecmig/vecmig/adapters/adaptertest"
+	"github.com/vecmig/vecmig/adapters/faultproxy"
 	"github.com/vecmig/vecmig/adapters/qdrant"
 	"github.com/vecmig/vecmig/adapters/qdrant/qdranttest"
 	"github.com/vecmig/vecmig/verify"
@@ -21,7 +22,9 @@ import (
 
 var registry = adapters.NewRegistry(qdrant.Driver())
 
-func config(tg *qdranttest.Target) adapters.Config {
+func TestMain(m *testing.M) { qdranttest.Main(m) }
+
+func config(tg *qdranttest.Node) adapters.Config {
 	return adapters.Config{APIKey: adapters.NewSecret(tg.APIKey)}
 }
 
@@ -263,16 +266,17 @@ func TestDimensionMismatch(t *testing.T) {
 // Transient errors are retryable, for reads and writes of neutral and of
 // native points alike.
 func TestTransientErrorsAreRetryable(t *testing.T) {
-	s := qdranttest.Start(t, qdranttest.Options{})
+	tg := qdranttest.Instance(t, 1)
+	p := qdranttest.StartProxy(t, tg)
 	fx := fixture(t, "qdrant_int_dense", 20)
-	url := s.Endpoint("transient")
+	url := p.Endpoint(tg.NewName(t, "transient"))
 	adaptertest.Load(t, registry, adapters.Config{}, url, fx)
 	ctx := adaptertest.Ctx(t)
 	src := openSource(t, url, adapters.Config{})
 	sink := openSink(t, url, adapters.Config{})
 
 	for _, native := range []bool{false, true} {
-		s.FailNext(1, codes.Unavailable, "Scroll")
+		p.GRPC.Inject(faultproxy.Fault{Match: "Scroll", Times: 1, Code: codes.Unavailable})
 		_, err := src.Read(ctx, adapters.ReadRequest{Limit: 5, Native: native})
 		if ok, _ := adapters.IsRetryable(err); !ok {
 			t.Errorf("read (native %v) while the server is unavailable = %v; want a retryable error", native, err)
@@ -283,20 +287,20 @@ func TestTransientErrorsAreRetryable(t *testing.T) {
 		}
 		pts := page.Points[:3]
 
-		s.FailNext(1, codes.Unavailable, "Upsert")
+		p.GRPC.Inject(faultproxy.Fault{Match: "Upsert", Times: 1, Code: codes.Unavailable})
 		err = sink.Write(ctx, "", pts)
 		if ok, _ := adapters.IsRetryable(err); !ok {
 			t.Errorf("write (native %v) while the server is unavailable = %v; want a retryable error", native, err)
 		}
 
-		s.RateLimitNext(1, 3*time.Second, "Upsert")
+		p.GRPC.Inject(faultproxy.Fault{Match: "Upsert", Times: 1, Code: codes.ResourceExhausted, RetryAfter: 3 * time.Second})
 		err = sink.Write(ctx, "", pts)
 		if ok, after := adapters.IsRetryable(err); !ok || after != 3*time.Second {
 			t.Errorf("write (native %v) when rate limited = %v (retry after %v); want retryable after 3s", native, err, after)
 		}
 	}
 
-	s.FailNext(1, codes.DeadlineExceeded, "Count")
+	p.GRPC.Inject(faultproxy.Fault{Match: "Count", Times: 1, Code: codes.DeadlineExceeded})
 	_, err := src.Count(ctx, "")
 	if ok, _ := adapters.IsRetryable(err); !ok {
 		t.Errorf("count timed out on the server = %v; want a retryable error", err)
@@ -457,7 +461,7 @@ func verifyComparer(def adapters.Collection) *verify.Comparer {
 }
 
 // loaded creates a collection on tg holding n points of the fixture name.
-func loaded(t *testing.T, tg *qdranttest.Target, name string, n int) (string, adaptertest.Fixture) {
+func loaded(t *testing.T, tg *qdranttest.Node, name string, n int) (string, adaptertest.Fixture) {
 	t.Helper()
 	fx := fixture(t, name, n)
 	url := tg.Endpoint(tg.NewName(t, fx.Name))

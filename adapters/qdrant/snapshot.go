@@ -450,12 +450,14 @@ func (s *Snapshots) Version(ctx context.Context) (string, error) {
 	return reply.GetVersion(), nil
 }
 
-// Shape is what decides whether a collection snapshot fits a collection.
+// Shape is what the snapshot commands need to know of a collection.
 type Shape struct {
 	Vectors     *qdrant.VectorsConfig
 	Sparse      *qdrant.SparseVectorConfig
 	ShardNumber uint32
-	Points      uint64 // approximate
+	// Custom says the collection uses custom shard keys.
+	Custom bool
+	Points uint64 // approximate
 }
 
 // CollectionShape returns coll's vectors config and shard number, or nil
@@ -476,7 +478,8 @@ func (s *Snapshots) CollectionShape(ctx context.Context, coll string) (*Shape, e
 		return nil, c.classify(ctx, err, "describe the collection")
 	}
 	p := info.GetConfig().GetParams()
-	return &Shape{Vectors: p.GetVectorsConfig(), Sparse: p.GetSparseVectorsConfig(), ShardNumber: p.GetShardNumber(), Points: info.GetPointsCount()}, nil
+	return &Shape{Vectors: p.GetVectorsConfig(), Sparse: p.GetSparseVectorsConfig(), ShardNumber: p.GetShardNumber(),
+		Custom: p.GetShardingMethod() == qdrant.ShardingMethod_Custom, Points: info.GetPointsCount()}, nil
 }
 
 // Aliases returns every alias of the server (alias -> collection).

@@ -3,6 +3,7 @@ package qdrant
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -65,14 +66,24 @@ func (s *Snapshots) download(ctx context.Context, f *os.File, coll, name, checks
 	var have, total int64 = 0, -1
 	d := &Download{}
 	canRange := false
+	etag := "" // of the first answer: a resumed range must come from the same file
 	buf := make([]byte, copyBuffer)
 	for attempt := 1; ; attempt++ {
 		req, err := s.newRequest(ctx, http.MethodGet, p, nil)
 		if err != nil {
 			return nil, err
 		}
+		// Asked for gzip (as Go's transport does unless told otherwise),
+		// Qdrant compresses a whole download on the fly: no Content-Length,
+		// its CPU as the limit, and damage shows as a gzip error instead of
+		// a checksum mismatch. The file itself is what vecmig wants.
+		req.Header.Set("Accept-Encoding", "identity")
 		if have > 0 && canRange {
 			req.Header.Set("Range", "bytes="+strconv.FormatInt(have, 10)+"-")
+			if etag != "" {
+				// A file replaced meanwhile comes back whole (200), not as a tail.
+				req.Header.Set("If-Range", etag)
+			}
 		}
 		resp, err := s.do(ctx, req, coll, what)
 		if err != nil {
@@ -95,6 +106,9 @@ func (s *Snapshots) download(ctx context.Context, f *os.File, coll, name, checks
 			}
 			total = resp.ContentLength
 			canRange = resp.Header.Get("Accept-Ranges") == "bytes"
+			if etag = resp.Header.Get("ETag"); strings.HasPrefix(etag, "W/") {
+				etag = "" // If-Range takes strong validators only
+			}
 		default:
 			resp.Body.Close()
 			return nil, fmt.Errorf("%s: %s: unexpected answer %s", s.Prefix(coll), what, resp.Status)
@@ -208,22 +222,30 @@ func copyHashed(f io.Writer, h hash.Hash, r io.Reader, buf []byte, progress func
 // the file (never held in memory) and rebuilt on each retry; its length is
 // computed up front so the server gets a Content-Length. priority=snapshot
 // and checksum (when set) go with it, and the server checks the checksum.
-// The file is sent under its base name; Qdrant may keep the upload in the
-// collection's snapshots, which the caller deletes.
-func (s *Snapshots) Upload(ctx context.Context, coll, path, checksum string) error {
+//
+// Qdrant keeps an uploaded file in the collection's snapshots directory
+// under the name it was sent with, and lists it only when that name ends
+// in ".snapshot". Upload sends a fresh name of that form, so the copy
+// never overwrites a snapshot of the same name and can be deleted; it
+// returns that name, and the caller deletes the snapshot.
+func (s *Snapshots) Upload(ctx context.Context, coll, path, checksum string) (string, error) {
 	st, err := os.Stat(path)
 	if err != nil {
-		return adapters.Errorf(adapters.KindInvalid, "%s: upload snapshot: %w", s.Prefix(coll), err)
+		return "", adapters.Errorf(adapters.KindInvalid, "%s: upload snapshot: %w", s.Prefix(coll), err)
+	}
+	name, err := uploadName()
+	if err != nil {
+		return "", err
 	}
 	var head bytes.Buffer
 	mw := multipart.NewWriter(&head)
-	if _, err := mw.CreateFormFile("snapshot", filepath.Base(path)); err != nil {
-		return err
+	if _, err := mw.CreateFormFile("snapshot", name); err != nil {
+		return "", err
 	}
 	prefix := append([]byte(nil), head.Bytes()...)
 	head.Reset()
 	if err := mw.Close(); err != nil {
-		return err
+		return "", err
 	}
 	suffix := append([]byte(nil), head.Bytes()...)
 	size := int64(len(prefix)) + st.Size() + int64(len(suffix))
@@ -241,16 +263,25 @@ func (s *Snapshots) Upload(ctx context.Context, coll, path, checksum string) err
 	}
 	req, err := s.newRequest(ctx, http.MethodPost, snapPath(coll)+"/upload?"+q.Encode(), body)
 	if err != nil {
-		return err
+		return "", err
 	}
 	req.ContentLength = size
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	resp, err := s.do(ctx, req, coll, fmt.Sprintf("upload snapshot %s (%d bytes)", filepath.Base(path), st.Size()))
 	if err != nil {
-		return err
+		return name, err
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
-	return resp.Body.Close()
+	return name, resp.Body.Close()
+}
+
+// uploadName is a name no snapshot has: "vecmig-upload-<16 hex>.snapshot".
+func uploadName() (string, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("name the upload: %w", err)
+	}
+	return "vecmig-upload-" + hex.EncodeToString(b[:]) + ".snapshot", nil
 }
 
 // bufReader reads the file in large chunks.

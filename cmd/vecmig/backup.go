@@ -17,7 +17,7 @@ import (
 func backupCommand(reg *adapters.Registry) *cli.Command {
 	common := func(extra ...cli.Flag) []cli.Flag {
 		fs := []cli.Flag{
-			&cli.StringFlag{Name: "backend", Required: true, Usage: "backup backend: filesystem, s3, gcs or azure (the server needs module backup-<name>)"},
+			required(&cli.StringFlag{Name: "backend", Usage: "backup backend: filesystem, s3, gcs or azure (the server needs module backup-<name>)"}),
 			&cli.StringFlag{Name: "api-key", EnvVars: []string{"VECMIG_API_KEY"}, Usage: "API key of the server (prefer the environment variable: flags show in the process list)"},
 			&cli.IntFlag{Name: "retries", Value: 8, Usage: "tries per request on transient errors (429, 502, 503, 504, connection errors)"},
 			&cli.DurationFlag{Name: "timeout", Value: 60 * time.Second, Usage: "timeout of one request"},
@@ -58,7 +58,7 @@ func backupCommand(reg *adapters.Registry) *cli.Command {
 			},
 			{
 				Name:      "list",
-				Usage:     "list the backups on a backend, newest first",
+				Usage:     "list the backups in the backend's default bucket and path, newest first (Weaviate cannot list another --bucket or --path)",
 				ArgsUsage: "weaviate://HOST:8080",
 				Flags:     common(),
 				Action:    func(c *cli.Context) error { return runBackupList(c) },

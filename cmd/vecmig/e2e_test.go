@@ -1,9 +1,8 @@
 package main
 
 // End-to-end tests: they build the vecmig binary, run it as a user would
-// against real servers (Weaviate processes, the in-process Qdrant test
-// server, or a real Qdrant through VECMIG_TEST_QDRANT_URL), and check what
-// the target holds by reading it back, never by trusting vecmig's output.
+// against real Weaviate and Qdrant servers, and check what the target holds
+// by reading it back, never by trusting vecmig's output.
 
 import (
 	"bytes"
@@ -26,7 +25,9 @@ import (
 	"github.com/vecmig/vecmig/adapters"
 	"github.com/vecmig/vecmig/adapters/adaptertest"
 	"github.com/vecmig/vecmig/adapters/all"
+	"github.com/vecmig/vecmig/adapters/faultproxy"
 	"github.com/vecmig/vecmig/adapters/qdrant/qdranttest"
+	"github.com/vecmig/vecmig/adapters/testserver"
 	"github.com/vecmig/vecmig/adapters/weaviate/weaviatetest"
 	"github.com/vecmig/vecmig/migrate"
 )
@@ -51,6 +52,7 @@ func TestMain(m *testing.M) {
 		}
 	}
 	stopBackupServers()
+	testserver.StopShared()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -239,7 +241,7 @@ func TestMigrateThroughFile(t *testing.T) {
 }
 
 // loadBig writes n points of the first Qdrant fixture kind.
-func loadBig(t *testing.T, q *qdranttest.Target, n int) string {
+func loadBig(t *testing.T, q *qdranttest.Node, n int) string {
 	fx := adaptertest.QdrantFixtures(n)[0]
 	from := q.Endpoint(q.NewName(t, "big"))
 	adaptertest.Load(t, all.Registry(), adapters.Config{APIKey: adapters.NewSecret(q.APIKey)}, from, fx)
@@ -270,16 +272,15 @@ func TestKillAndResume(t *testing.T) {
 	q1 := qdranttest.Instance(t, 1)
 	q2 := qdranttest.Instance(t, 2)
 	from := loadBig(t, q1, 20000)
+	// Slow the Qdrant target's writes so the kill lands midway.
+	slow := qdranttest.StartProxy(t, q2)
+	slow.GRPC.Inject(faultproxy.Fault{Match: "Upsert", Delay: 2 * time.Millisecond})
 	targets := map[string]string{
-		"qdrant": q2.Endpoint(q2.NewName(t, "resumed")),
+		"qdrant": slow.Endpoint(q2.NewName(t, "resumed")),
 		"file":   "file://" + filepath.Join(t.TempDir(), "dump"),
 	}
 	for name, to := range targets {
 		t.Run(name, func(t *testing.T) {
-			if q2.Server != nil {
-				q2.Server.SetDelay(2 * time.Millisecond) // slow the target so the kill lands midway
-				defer q2.Server.SetDelay(0)
-			}
 			dir := t.TempDir()
 			state := filepath.Join(dir, "run.state.json")
 			env := []string{"VECMIG_FROM_API_KEY=" + q1.APIKey, "VECMIG_TO_API_KEY=" + q2.APIKey}
@@ -311,11 +312,9 @@ func TestKillAndResume(t *testing.T) {
 func TestInterruptSavesState(t *testing.T) {
 	q1, q2 := qdranttest.Instance(t, 1), qdranttest.Instance(t, 2)
 	from := loadBig(t, q1, 20000)
-	to := q2.Endpoint(q2.NewName(t, "interrupted"))
-	if q2.Server != nil {
-		q2.Server.SetDelay(2 * time.Millisecond)
-		defer q2.Server.SetDelay(0)
-	}
+	slow := qdranttest.StartProxy(t, q2)
+	slow.GRPC.Inject(faultproxy.Fault{Match: "Upsert", Delay: 2 * time.Millisecond})
+	to := slow.Endpoint(q2.NewName(t, "interrupted"))
 	dir := t.TempDir()
 	env := []string{"VECMIG_FROM_API_KEY=" + q1.APIKey, "VECMIG_TO_API_KEY=" + q2.APIKey}
 	args := []string{"migrate", "--from", from, "--to", to, "--batch-size", "64"}
@@ -448,12 +447,12 @@ func TestDryRunWritesNothing(t *testing.T) {
 // TestRetriesTransientFaults makes the target fail with Unavailable and
 // rate-limit with retry-after; the run must still end equal.
 func TestRetriesTransientFaults(t *testing.T) {
-	q1 := qdranttest.Instance(t, 1)
-	srv := qdranttest.Start(t, qdranttest.Options{})
+	q1, q2 := qdranttest.Instance(t, 1), qdranttest.Instance(t, 2)
+	srv := qdranttest.StartProxy(t, q2)
 	from := loadBig(t, q1, 2000)
-	to := srv.Endpoint("faulty")
-	srv.FailNext(3, codes.Unavailable, "Upsert")
-	srv.RateLimitNext(2, 300*time.Millisecond, "Upsert")
+	to := srv.Endpoint(q2.NewName(t, "faulty"))
+	srv.GRPC.Inject(faultproxy.Fault{Match: "Upsert", Times: 3, Code: codes.Unavailable})
+	srv.GRPC.Inject(faultproxy.Fault{Match: "Upsert", Times: 2, Code: codes.ResourceExhausted, RetryAfter: time.Second})
 	r := runVecmig(t, t.TempDir(), []string{"VECMIG_FROM_API_KEY=" + q1.APIKey}, "migrate", "--from", from, "--to", to, "--json")
 	mustExit(t, r, 0)
 	var sum struct {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime/debug"
 	"runtime/pprof"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -104,7 +105,7 @@ var errReported = errors.New("reported above")
 
 func newApp(stdout, stderr io.Writer) *cli.App {
 	reg := all.Registry()
-	return &cli.App{
+	app := &cli.App{
 		Name:            "vecmig",
 		Usage:           "move vector collections between Qdrant, Weaviate and file dumps, and prove the copy is right",
 		Version:         version,
@@ -119,6 +120,56 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			backupCommand(reg),
 			snapshotCommand(reg),
 		},
+	}
+	checkRequired(app.Commands)
+	return app
+}
+
+// requiredFlag is a flag a command cannot run without. vecmig checks it
+// itself (checkRequired) instead of with urfave/cli's Required, which
+// prints the command's whole help before its error (on stdout, even with
+// --json) or not, depending on the arguments. Its help says "(required)"
+// and shows no default: a required flag has none.
+type requiredFlag struct{ documentedFlag }
+
+// documentedFlag is what urfave/cli needs of a flag to parse it and list it
+// in help; *cli.StringFlag and *cli.IntFlag are.
+type documentedFlag interface {
+	cli.DocGenerationFlag
+	cli.CategorizableFlag
+}
+
+// required marks f as required; f must not set urfave/cli's Required.
+func required(f documentedFlag) cli.Flag { return requiredFlag{f} }
+
+func (f requiredFlag) GetUsage() string       { return f.documentedFlag.GetUsage() + " (required)" }
+func (f requiredFlag) GetDefaultText() string { return "" }
+func (f requiredFlag) String() string         { return cli.FlagStringer(f) }
+
+// checkRequired makes every command with required flags refuse to run,
+// in one line naming the first missing flag, when one is not given.
+func checkRequired(cmds []*cli.Command) {
+	for _, cmd := range cmds {
+		checkRequired(cmd.Subcommands)
+		var req []requiredFlag
+		for _, f := range cmd.Flags {
+			if r, ok := f.(requiredFlag); ok {
+				req = append(req, r)
+			}
+		}
+		if len(req) == 0 || cmd.Action == nil {
+			continue
+		}
+		action := cmd.Action
+		cmd.Action = func(c *cli.Context) error {
+			for _, r := range req {
+				if n := r.Names()[0]; !c.IsSet(n) {
+					usage := strings.ReplaceAll(r.documentedFlag.GetUsage(), "`", "")
+					return newOutput(c).fail(withCode(exitError, fmt.Errorf("--%s is required: %s (see '%s --help')", n, usage, c.Command.HelpName)))
+				}
+			}
+			return action(c)
+		}
 	}
 }
 

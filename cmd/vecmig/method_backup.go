@@ -22,7 +22,7 @@ import (
 // --method snapshot already defines (same name) is left to it and shared.
 func backupMigrateFlags() []cli.Flag {
 	flags := []cli.Flag{
-		&cli.StringFlag{Name: "backend", Usage: "(--method backup) backup backend of both servers: filesystem, s3, gcs or azure (module backup-<name> on both)"},
+		&cli.StringFlag{Name: "backend", Usage: "(--method backup) backup backend of both servers, required with that method: filesystem, s3, gcs or azure (module backup-<name> on both)"},
 		&cli.StringFlag{Name: "bucket", Usage: "(--method backup) bucket (container) of the backend, if not the servers' default"},
 		&cli.StringFlag{Name: "path", Usage: "(--method backup) path inside the backend, if not the servers' default"},
 		&cli.StringSliceFlag{Name: "include", Usage: "(--method backup) more `CLASSES` to copy with the URL's one (comma-separated)"},

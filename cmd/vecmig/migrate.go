@@ -20,8 +20,8 @@ import (
 
 func migrateCommand(reg *adapters.Registry) *cli.Command {
 	flags := []cli.Flag{
-		&cli.StringFlag{Name: "from", Required: true, Usage: "source `URL`: qdrant://HOST:6334/COLLECTION, weaviate://HOST:8080/CLASS or file://DIR"},
-		&cli.StringFlag{Name: "to", Required: true, Usage: "target `URL`, same forms"},
+		required(&cli.StringFlag{Name: "from", Usage: "source `URL`: qdrant://HOST:6334/COLLECTION, weaviate://HOST:8080/CLASS or file://DIR"}),
+		required(&cli.StringFlag{Name: "to", Usage: "target `URL`, same forms"}),
 		&cli.StringFlag{Name: "method", Value: "live", Usage: "live: read pages and write batches; snapshot: Qdrant collection snapshot; backup: Weaviate backup and restore"},
 		&cli.IntFlag{Name: "batch-size", Value: 256, Usage: "points per read page and per write batch"},
 		&cli.IntFlag{Name: "workers", Value: 4, Usage: "concurrent writers"},

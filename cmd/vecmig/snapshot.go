@@ -45,13 +45,13 @@ func snapshotCommand(reg *adapters.Registry) *cli.Command {
 				ArgsUsage: "URL FILE|http(s)://...|file://...", Flags: common(
 					&cli.StringFlag{Name: "checksum", Usage: "expected SHA-256 `HEX` of the snapshot (computed for a local file)"},
 					&cli.StringFlag{Name: "location-api-key", EnvVars: []string{"VECMIG_FROM_API_KEY"}, Usage: "API key the server sends when it downloads from an http(s) location"},
-					&cli.StringFlag{Name: "on-exists", Value: "fail", Usage: "if a collection exists: fail, or recreate (replace it; the vectors config and shard number must match)"},
+					&cli.StringFlag{Name: "on-exists", Value: "fail", Usage: "if a collection exists: fail, or recreate (delete it and recover the snapshot in its place; aliases that pointed at it are kept)"},
 					&cli.StringFlag{Name: "temp-dir", Usage: "`DIR` to unpack a full snapshot in"}),
 				Action: snapshotAction(2, runSnapshotRecover)},
 			{Name: "delete", Usage: "delete a snapshot", ArgsUsage: "URL NAME", Flags: common(),
 				Action: snapshotAction(2, runSnapshotDelete)},
 			{Name: "prune", Usage: "delete all but the newest N snapshots", ArgsUsage: "URL", Flags: common(
-				&cli.IntFlag{Name: "keep", Required: true, Usage: "how many of the newest snapshots to keep (at least 1)"},
+				required(&cli.IntFlag{Name: "keep", Usage: "how many of the newest snapshots to keep: `N`, at least 1"}),
 				&cli.BoolFlag{Name: "dry-run", Usage: "print what would be deleted; delete nothing"}),
 				Action: snapshotAction(1, runSnapshotPrune)},
 			{Name: "check", Usage: "exit 1 and say why when the newest snapshot is older than --max-age or there is none (for cron and monitoring)", ArgsUsage: "URL", Flags: common(
@@ -254,25 +254,17 @@ func runSnapshotRecover(s *snapshotCmd) error {
 		}
 		return nil
 	}
-	shape, err := s.srv.CollectionShape(s.ctx, s.coll)
-	if err != nil {
-		return err
-	}
-	if shape != nil && onExists != adapters.ExistsRecreate {
-		return adapters.Errorf(adapters.KindExists, "%s: collection %q exists; use --on-exists recreate to replace it with the snapshot", s.where(), s.coll)
-	}
-	sum := s.c.String("checksum")
+	r := snapshot.Recovery{Checksum: s.c.String("checksum"), Replace: onExists == adapters.ExistsRecreate, Logf: s.out.notice}
 	if snapshot.IsURL(from) {
-		if err := s.srv.Recover(s.ctx, s.coll, from, sum, adapters.NewSecret(s.c.String("location-api-key"))); err != nil {
-			return err
-		}
+		r.URL, r.URLKey = from, adapters.NewSecret(s.c.String("location-api-key"))
 	} else {
 		if _, err := os.Stat(from); err != nil {
 			return fmt.Errorf("snapshot file %s: %w", from, err)
 		}
-		if err := snapshot.UploadAndClean(s.ctx, snapshot.Side{Server: s.srv, Collection: s.coll}, from, sum, s.out.notice); err != nil {
-			return err
-		}
+		r.File = from
+	}
+	if err := snapshot.Recover(s.ctx, snapshot.Side{Server: s.srv, Collection: s.coll}, r); err != nil {
+		return err
 	}
 	if s.out.json {
 		s.printJSON(map[string]any{"recovered": s.coll, "from": from})

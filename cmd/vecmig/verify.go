@@ -18,11 +18,11 @@ import (
 
 func verifyCommand(reg *adapters.Registry) *cli.Command {
 	flags := []cli.Flag{
-		&cli.StringFlag{Name: "from", Required: true, Usage: "source (reference) `URL`: qdrant://HOST:6334/COLLECTION, weaviate://HOST:8080/CLASS or file://DIR"},
-		&cli.StringFlag{Name: "to", Required: true, Usage: "target `URL` to check against the source, same forms"},
+		required(&cli.StringFlag{Name: "from", Usage: "source (reference) `URL`: qdrant://HOST:6334/COLLECTION, weaviate://HOST:8080/CLASS or file://DIR"}),
+		required(&cli.StringFlag{Name: "to", Usage: "target `URL` to check against the source, same forms"}),
 		&cli.StringFlag{Name: "mode", Value: verify.ModeSample, Usage: "count: exact counts only; sample: counts and a sample of points; full: every point of both sides"},
 		&cli.StringFlag{Name: "sample", Value: verify.DefaultSample.String(), Usage: "sample mode: N random points, P% of the points, or i/n (a fixed slice by id hash; 1/n..n/n cover everything)"},
-		&cli.Uint64Flag{Name: "seed", Usage: "seed of the random sample (printed in the summary; pass it to repeat a sample)"},
+		&cli.Uint64Flag{Name: "seed", DefaultText: "random", Usage: "seed of the random sample, 1 or more (printed in the summary; pass it to repeat a sample)"},
 		&cli.StringFlag{Name: "tolerance", Usage: "allowed error per vector component: X (absolute), abs=X, rel=Y or abs=X,rel=Y (default abs=1e-6,rel=1e-6; float16, uint8 and cosine targets widen it automatically)"},
 		&cli.StringFlag{Name: "changed-since-field", Usage: "payload `FIELD` holding each point's last update time (RFC 3339 or Unix seconds): points the source rewrote after --since are reported apart, not as damage"},
 		&cli.StringFlag{Name: "since", Usage: "`TIME` the copy was taken (RFC 3339 or Unix seconds; default: when verify starts)"},
@@ -132,6 +132,11 @@ func verifyOptions(c *cli.Context) (verify.Options, error) {
 	}
 	if opts.Workers < 1 || opts.PageSize < 1 || opts.MaxExamples < 0 {
 		return opts, fmt.Errorf("--workers and --page-size must be at least 1, --max-examples not negative")
+	}
+	// verify.Options takes seed 0 as "pick one", so an explicit --seed 0
+	// would silently draw a random sample; the seeds it prints are never 0.
+	if c.IsSet("seed") && opts.Seed == 0 {
+		return opts, fmt.Errorf("--seed 0: seeds start at 1; pass a seed a summary printed to repeat its sample, or leave --seed out for a random one")
 	}
 	var err error
 	if opts.Sample, err = verify.ParseSample(c.String("sample")); err != nil {

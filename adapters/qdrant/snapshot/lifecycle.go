@@ -61,9 +61,9 @@ type FullResult struct {
 
 // RecoverFull restores a full-storage snapshot file on dst, which Qdrant
 // can only do at start-up: it unpacks the collection snapshots inside (to
-// tmpDir, each checked by SHA-256 on upload), uploads each to its
-// collection and recreates the aliases. Existing collections are replaced
-// only when onExists is recreate.
+// tmpDir, each checked by SHA-256 on upload), recovers each into its
+// collection (see Recover) and recreates the aliases. Existing collections
+// are replaced only when onExists is recreate.
 func RecoverFull(ctx context.Context, dst *qdrant.Snapshots, path, tmpDir string, onExists adapters.OnExists, logf func(string, ...any)) (*FullResult, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -138,7 +138,8 @@ func RecoverFull(ctx context.Context, dst *qdrant.Snapshots, path, tmpDir string
 	res := &FullResult{Aliases: map[string]string{}}
 	for _, c := range colls {
 		inner := filepath.Base(cfg.CollectionsMapping[c])
-		if err := UploadAndClean(ctx, Side{Server: dst, Collection: c}, files[inner], sums[inner], logf); err != nil {
+		r := Recovery{File: files[inner], Checksum: sums[inner], Replace: onExists == adapters.ExistsRecreate, Logf: logf}
+		if err := Recover(ctx, Side{Server: dst, Collection: c}, r); err != nil {
 			return res, err
 		}
 		os.Remove(files[inner])

@@ -13,9 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/proto"
-
 	"github.com/vecmig/vecmig/adapters"
 	"github.com/vecmig/vecmig/adapters/qdrant"
 )
@@ -31,8 +28,9 @@ type Options struct {
 	Direct    bool
 	SourceKey adapters.Secret
 	// OnExists: fail (default) refuses an existing target; recreate
-	// replaces it if its vectors and shard number match the snapshot;
-	// append is refused (a snapshot replaces every point).
+	// deletes it and recovers the snapshot in its place (the aliases that
+	// pointed at it are pointed at the copy); append is refused (a
+	// snapshot replaces every point).
 	OnExists adapters.OnExists
 	// TempDir is where the downloaded file goes (in a directory only the
 	// user can read); "" is the system's temp directory.
@@ -77,6 +75,8 @@ type Plan struct {
 	SourceVersion, TargetVersion string
 	TargetExists                 bool
 	Snapshot                     *qdrant.SnapshotInfo // the existing one named by Options.Snapshot
+	// Layout is the source collection's custom shard keys as they are now.
+	Layout qdrant.ShardLayout
 }
 
 func incompatible(format string, args ...any) error {
@@ -85,7 +85,7 @@ func incompatible(format string, args ...any) error {
 
 // Check verifies, before any byte moves, that the snapshot can go from
 // src to dst: versions, clusters, the source collection (and snapshot),
-// and an existing target.
+// its shard keys, and an existing target.
 func Check(ctx context.Context, src, dst Side, opts Options) (*Plan, error) {
 	p := &Plan{}
 	var err error
@@ -98,6 +98,7 @@ func Check(ctx context.Context, src, dst Side, opts Options) (*Plan, error) {
 	if err := VersionsFit(p.SourceVersion, p.TargetVersion); err != nil {
 		return nil, incompatible("%s -> %s: %v; use --method live, which copies points between any versions", src, dst, err)
 	}
+	var dstCluster qdrant.ClusterInfo
 	for _, side := range []struct {
 		name string
 		s    Side
@@ -109,6 +110,9 @@ func Check(ctx context.Context, src, dst Side, opts Options) (*Plan, error) {
 		if ci.Enabled && ci.Peers > 1 {
 			return nil, incompatible("%s: the %s runs in cluster mode with %d peers; a collection snapshot holds only the shards of the node that makes it (and recovering one places them on one node), so a snapshot copy would be incomplete. Use --method live, which reads and writes through the cluster", side.s, side.name, ci.Peers)
 		}
+		if side.name == "target" {
+			dstCluster = ci
+		}
 	}
 	srcShape, err := src.Server.CollectionShape(ctx, src.Collection)
 	if err != nil {
@@ -116,6 +120,14 @@ func Check(ctx context.Context, src, dst Side, opts Options) (*Plan, error) {
 	}
 	if srcShape == nil {
 		return nil, adapters.Errorf(adapters.KindNotFound, "%s: collection %q does not exist; check the name with 'vecmig inspect qdrant://HOST:PORT'", src, src.Collection)
+	}
+	if srcShape.Custom {
+		if p.Layout, err = src.Server.ShardLayout(ctx, src.Collection); err != nil {
+			return nil, fmt.Errorf("source: %w", err)
+		}
+		if len(p.Layout) > 0 && !dstCluster.Enabled {
+			return nil, incompatible("%s: the source collection has custom shard keys (%s), which need a target in distributed mode, and the target runs standalone; start it with QDRANT__CLUSTER__ENABLED=true (a one-peer cluster is enough)", dst, p.Layout)
+		}
 	}
 	if opts.Snapshot != "" {
 		info, err := src.Server.Find(ctx, src.Collection, opts.Snapshot)
@@ -139,25 +151,7 @@ func Check(ctx context.Context, src, dst Side, opts Options) (*Plan, error) {
 	default:
 		return nil, adapters.Errorf(adapters.KindExists, "%s: collection %q exists; use --on-exists recreate to replace it with the snapshot, or pick another target name", dst, dst.Collection)
 	}
-	if why := Mismatch(srcShape, dstShape); why != "" {
-		return nil, incompatible("%s: collection %q exists with a different shape (%s), and Qdrant refuses to recover a snapshot into it; delete it first, or use --method live --on-exists recreate", dst, dst.Collection, why)
-	}
 	return p, nil
-}
-
-// Mismatch says why a snapshot of src cannot be recovered into dst
-// ("" when it can): vectors config and shard number must match.
-func Mismatch(src, dst *qdrant.Shape) string {
-	if src.ShardNumber != dst.ShardNumber {
-		return fmt.Sprintf("shard_number %d on the source, %d on the target", src.ShardNumber, dst.ShardNumber)
-	}
-	if !proto.Equal(src.Vectors, dst.Vectors) {
-		return fmt.Sprintf("vectors %s on the source, %s on the target", protojson.Format(src.Vectors), protojson.Format(dst.Vectors))
-	}
-	if !proto.Equal(src.Sparse, dst.Sparse) && !(len(src.Sparse.GetMap()) == 0 && len(dst.Sparse.GetMap()) == 0) {
-		return fmt.Sprintf("sparse vectors %s on the source, %s on the target", protojson.Format(src.Sparse), protojson.Format(dst.Sparse))
-	}
-	return ""
 }
 
 // VersionsFit applies Qdrant's rule: a snapshot recovers on the same
@@ -198,9 +192,10 @@ func (o *Options) logf(format string, args ...any) {
 
 // Migrate copies src's collection to dst by snapshot: check, create (or
 // take) the snapshot, download it (checksum verified) and upload it, or
-// let the target recover it directly; then remove the temporary file, the
-// upload left on the target and the source snapshot vecmig created (unless
-// KeepSnapshot). It does not verify the points: the caller does.
+// let the target recover it directly (see Recover); then remove the
+// temporary file, the upload left on the target and the source snapshot
+// vecmig created (unless KeepSnapshot). It does not verify the points:
+// the caller does.
 func Migrate(ctx context.Context, src, dst Side, opts Options) (*Result, error) {
 	start := time.Now()
 	res := &Result{Source: src.String(), Target: dst.String(), Transfer: "download"}
@@ -245,7 +240,17 @@ func Migrate(ctx context.Context, src, dst Side, opts Options) (*Result, error) 
 	if opts.Direct {
 		t := time.Now()
 		opts.logf("the target recovers %s straight from the source", res.Snapshot.Name)
-		if err := dst.Server.Recover(ctx, dst.Collection, src.Server.DownloadURL(src.Collection, res.Snapshot.Name), res.Snapshot.Checksum, opts.SourceKey); err != nil {
+		if plan.Snapshot != nil && len(plan.Layout) > 0 {
+			opts.logf("the shard keys are laid out as the source has them now; if they changed since %s was made, verification shows it (without --transfer direct vecmig reads them from the snapshot itself)", res.Snapshot.Name)
+		}
+		err := Recover(ctx, dst, Recovery{
+			URL: src.Server.DownloadURL(src.Collection, res.Snapshot.Name), URLKey: opts.SourceKey, Checksum: res.Snapshot.Checksum,
+			Layout: plan.Layout, Replace: plan.TargetExists, Logf: opts.Logf,
+		})
+		if err != nil {
+			if k := adapters.KindOf(err); k == adapters.KindIncompatible || k == adapters.KindExists {
+				return nil, err
+			}
 			return nil, fmt.Errorf("%w (with --transfer direct the target must reach the source's REST port; drop --transfer direct to pass the file through vecmig)", err)
 		}
 		res.UploadTime = time.Since(t)
@@ -270,7 +275,7 @@ func Migrate(ctx context.Context, src, dst Side, opts Options) (*Result, error) 
 	res.DownloadTime = time.Since(t)
 	res.Bytes, res.Resumed, res.Restarted = d.Size, d.Resumed, d.Restart
 	t = time.Now()
-	if err := UploadAndClean(ctx, dst, d.Path, d.SHA256, opts.Logf); err != nil {
+	if err := Recover(ctx, dst, Recovery{File: d.Path, Checksum: d.SHA256, Replace: plan.TargetExists, Logf: opts.Logf}); err != nil {
 		return nil, err
 	}
 	res.UploadTime = time.Since(t)
@@ -284,43 +289,4 @@ func orNone(s string) string {
 		return "(none)"
 	}
 	return s
-}
-
-// UploadAndClean uploads the snapshot file at path to dst, waits for the
-// recovery, and deletes the copy the server may keep among the target
-// collection's snapshots (one that was not there before).
-func UploadAndClean(ctx context.Context, dst Side, path, checksum string, logf func(string, ...any)) error {
-	name := filepath.Base(path)
-	before := map[string]bool{}
-	if list, err := dst.Server.List(ctx, dst.Collection); err == nil {
-		for _, i := range list {
-			before[i.Name] = true
-		}
-	} else if adapters.KindOf(err) != adapters.KindNotFound {
-		return err
-	}
-	if logf != nil {
-		logf("uploading %s to %s and waiting for the recovery", name, dst)
-	}
-	if err := dst.Server.Upload(ctx, dst.Collection, path, checksum); err != nil {
-		return err
-	}
-	if before[name] {
-		return nil
-	}
-	list, err := dst.Server.List(context.WithoutCancel(ctx), dst.Collection)
-	if err != nil {
-		if logf != nil {
-			logf("warning: could not list the target's snapshots to delete the uploaded copy: %v", err)
-		}
-		return nil
-	}
-	for _, i := range list {
-		if i.Name == name {
-			if err := dst.Server.Delete(context.WithoutCancel(ctx), dst.Collection, name); err != nil && logf != nil {
-				logf("warning: could not delete the uploaded snapshot %s on the target: %v; delete it with 'vecmig snapshot delete'", name, err)
-			}
-		}
-	}
-	return nil
 }

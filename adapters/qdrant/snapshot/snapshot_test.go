@@ -1,5 +1,8 @@
 package snapshot
 
+// Unit tests of the pure rules; the behaviour of a real Qdrant that the
+// package depends on is pinned in recover_test.go and download_test.go.
+
 import (
 	"strings"
 	"testing"
@@ -8,7 +11,11 @@ import (
 	"github.com/vecmig/vecmig/adapters/qdrant"
 )
 
-func TestVersionsFit(t *testing.T) {
+// TestSnapshotVersionsFit is the only test of the version rule: the
+// servers here all run qdranttest.Version, and the proxies in front of them
+// forward the health check unchanged, so no end-to-end test can show
+// another version.
+func TestSnapshotVersionsFit(t *testing.T) {
 	for _, c := range []struct {
 		src, dst string
 		ok       bool
@@ -22,7 +29,7 @@ func TestVersionsFit(t *testing.T) {
 	}
 }
 
-func TestPruneAndCheckAge(t *testing.T) {
+func TestSnapshotPruneAndCheckAge(t *testing.T) {
 	now := time.Date(2025, 1, 2, 3, 0, 0, 0, time.UTC)
 	list := []qdrant.SnapshotInfo{
 		{Name: "b", CreationTime: now.Add(-2 * time.Hour)},

@@ -3,16 +3,13 @@ package weaviatetest
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vecmig/vecmig/adapters/testserver"
 )
 
 // VersityGWInstallCommand installs the S3 server the tests use (outside the module).
@@ -29,7 +26,12 @@ const (
 // $HOME/.cache/vecmig/bin/versitygw, failing with the install command when
 // it does not exist.
 func VersityGWBinary() (string, error) {
-	return cachedBinary("VECMIG_VERSITYGW_BIN", "versitygw", "S3 server", VersityGWInstallCommand, "make versitygw")
+	p, err := testserver.CachedBinary("VECMIG_VERSITYGW_BIN", "versitygw",
+		"install the S3 server with `"+VersityGWInstallCommand+"` (or `make versitygw`)")
+	if err != nil {
+		return "", fmt.Errorf("weaviatetest: %w", err)
+	}
+	return p, nil
 }
 
 // S3 is a running local S3-compatible server (versitygw, posix backend):
@@ -38,11 +40,7 @@ type S3 struct {
 	Port int
 	Dir  string
 
-	cmd      *exec.Cmd
-	exited   chan struct{}
-	waitErr  error
-	logPath  string
-	stopOnce sync.Once
+	proc *testserver.Process
 }
 
 // Endpoint is HOST:PORT, as BACKUP_S3_ENDPOINT wants it.
@@ -81,83 +79,44 @@ func LaunchS3(ctx context.Context) (*S3, error) {
 	}
 	work, err := os.MkdirTemp("", "vecmig-s3-")
 	if err != nil {
-		return nil, fmt.Errorf("weaviatetest: create temporary directory: %w", err)
+		return nil, fmt.Errorf("weaviatetest: create a temporary directory: %w", err)
 	}
-	s := &S3{Dir: filepath.Join(work, "root"), exited: make(chan struct{}), logPath: filepath.Join(work, "versitygw.log")}
+	s := &S3{Dir: filepath.Join(work, "root")}
 	ok := false
 	defer func() {
 		if !ok {
-			os.RemoveAll(work)
+			_ = os.RemoveAll(work)
 		}
 	}()
 	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
-		return nil, fmt.Errorf("weaviatetest: %w", err)
+		return nil, fmt.Errorf("weaviatetest: create directory %s: %w", s.Dir, err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ports, err := testserver.FreePorts(1, 0)
 	if err != nil {
-		return nil, fmt.Errorf("weaviatetest: find a free port: %w", err)
+		return nil, err
 	}
-	s.Port = l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	logf, err := os.Create(s.logPath)
+	s.Port = ports[0]
+	s.proc, err = testserver.Start(ctx, testserver.Spec{
+		Name: "versitygw (port " + strconv.Itoa(s.Port) + ")", Bin: bin,
+		Args: []string{"--port", s.Endpoint(), "posix", s.Dir},
+		Env: []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
+			"ROOT_ACCESS_KEY_ID=" + S3AccessKey, "ROOT_SECRET_ACCESS_KEY=" + S3SecretKey},
+		Dir: work, Log: filepath.Join(work, "versitygw.log"),
+		// An unsigned GET / gets 403, which still means it serves.
+		ReadyURL: "http://" + s.Endpoint() + "/", ReadyAnyStatus: true, ReadyTimeout: 30 * time.Second,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("weaviatetest: %w", err)
-	}
-	cmd := exec.Command(bin, "--port", s.Endpoint(), "posix", s.Dir)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
-		"ROOT_ACCESS_KEY_ID=" + S3AccessKey, "ROOT_SECRET_ACCESS_KEY=" + S3SecretKey}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = sysProcAttr()
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		return nil, fmt.Errorf("weaviatetest: start %s: %w", bin, err)
-	}
-	s.cmd = cmd
-	go func() {
-		s.waitErr = cmd.Wait()
-		logf.Close()
-		close(s.exited)
-	}()
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	client := &http.Client{Timeout: time.Second}
-	for {
-		// Any HTTP answer (403 without a signature) means it serves.
-		if resp, err := client.Get("http://" + s.Endpoint() + "/"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		select {
-		case <-s.exited:
-			b, _ := os.ReadFile(s.logPath)
-			return nil, fmt.Errorf("weaviatetest: versitygw exited before serving: %v\n%s", s.waitErr, b)
-		case <-ctx.Done():
-			_ = cmd.Process.Kill()
-			<-s.exited
-			return nil, fmt.Errorf("weaviatetest: versitygw on %s did not answer: %w", s.Endpoint(), ctx.Err())
-		case <-time.After(100 * time.Millisecond):
-		}
 	}
 	ok = true
 	return s, nil
 }
 
-// Stop ends the server and removes its directory.
+// Stop ends the server (SIGTERM, then SIGKILL after
+// testserver.StopTimeout) and removes its directory.
 func (s *S3) Stop() {
-	s.stopOnce.Do(func() {
-		select {
-		case <-s.exited:
-		default:
-			_ = s.cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-s.exited:
-			case <-time.After(10 * time.Second):
-				_ = s.cmd.Process.Kill()
-				<-s.exited
-			}
-		}
-		os.RemoveAll(filepath.Dir(s.Dir))
-	})
+	_ = s.proc.Stop()
+	_ = os.RemoveAll(filepath.Dir(s.Dir))
 }
 
 // StartS3 launches an S3 server for a test with these buckets and stops it

@@ -11,24 +11,20 @@
 package weaviatetest
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vecmig/vecmig/adapters/testserver"
 )
 
 // InstallCommand is how the server binary is installed (run outside the module).
@@ -39,7 +35,6 @@ const APIKeyUser = "vecmig"
 
 const (
 	readyTimeout = 60 * time.Second
-	stopTimeout  = 20 * time.Second
 	logFileName  = "weaviate.log"
 )
 
@@ -76,36 +71,20 @@ type Node struct {
 	// Opts are the options the node was launched with, ports excluded.
 	Opts Options
 
-	cmd      *exec.Cmd
-	exited   chan struct{}
-	waitErr  error
-	logPath  string // "" when the log goes to a caller's writer
-	logFile  *os.File
-	tempDirs []string
-	stopOnce sync.Once
-	stopErr  error
+	ports   []int  // from testserver.FreePorts(3, 2); see newNode
+	work    string // the node's own directory: cwd, log, default dirs
+	logPath string // "" when the log goes to Options.Stdout
+	proc    *testserver.Process
 }
 
 // Binary returns the path of the server binary: $VECMIG_WEAVIATE_BIN, else
 // $HOME/.cache/vecmig/bin/weaviate-server. It fails, saying how to install
 // it, when the file does not exist.
 func Binary() (string, error) {
-	return cachedBinary("VECMIG_WEAVIATE_BIN", "weaviate-server", "Weaviate server", InstallCommand, "make weaviate")
-}
-
-// cachedBinary finds a test server binary: $env, else
-// $HOME/.cache/vecmig/bin/name, failing with how to install it.
-func cachedBinary(env, name, what, install, target string) (string, error) {
-	p := os.Getenv(env)
-	if p == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("weaviatetest: cannot find the home directory (%v); set %s to the %s binary", err, env, name)
-		}
-		p = filepath.Join(home, ".cache", "vecmig", "bin", name)
-	}
-	if _, err := os.Stat(p); err != nil {
-		return "", fmt.Errorf("weaviatetest: %s binary %s not found; install it with `%s` (or `%s`), or set %s", what, p, install, target, env)
+	p, err := testserver.CachedBinary("VECMIG_WEAVIATE_BIN", "weaviate-server",
+		"install it with `"+InstallCommand+"` (or `make weaviate`)")
+	if err != nil {
+		return "", fmt.Errorf("weaviatetest: %w", err)
 	}
 	return p, nil
 }
@@ -113,25 +92,30 @@ func cachedBinary(env, name, what, install, target string) (string, error) {
 // Launch starts a server and waits until it is ready (up to about 60 s).
 // The caller must Stop it. Usable outside tests.
 func Launch(ctx context.Context, opts Options) (*Node, error) {
-	bin, err := Binary()
+	if _, err := Binary(); err != nil {
+		return nil, err
+	}
+	n, err := newNode(opts)
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{Opts: opts, NodeName: opts.NodeName, DataDir: opts.DataDir, BackupPath: opts.BackupPath, exited: make(chan struct{})}
-	if n.NodeName == "" {
-		n.NodeName = "node1"
+	if err := n.start(ctx); err != nil {
+		n.removeWork()
+		return nil, err
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			n.removeTemp()
-		}
-	}()
+	return n, nil
+}
+
+func newNode(opts Options) (*Node, error) {
 	// The log lives outside the data dir: Weaviate takes every entry of
 	// its data dir for its own.
-	work, err := n.mkTemp("weaviatetest-")
+	work, err := os.MkdirTemp("", "weaviatetest-")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("weaviatetest: create a temporary directory: %w", err)
+	}
+	n := &Node{Opts: opts, NodeName: opts.NodeName, DataDir: opts.DataDir, BackupPath: opts.BackupPath, work: work}
+	if n.NodeName == "" {
+		n.NodeName = "node1"
 	}
 	if n.DataDir == "" {
 		n.DataDir = filepath.Join(work, "data")
@@ -139,17 +123,46 @@ func Launch(ctx context.Context, opts Options) (*Node, error) {
 	if n.BackupPath == "" {
 		n.BackupPath = filepath.Join(work, "backups")
 	}
-	for _, d := range []string{n.DataDir, n.BackupPath} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return nil, fmt.Errorf("weaviatetest: create directory %s: %w", d, err)
-		}
+	if opts.Stdout == nil {
+		n.logPath = filepath.Join(work, logFileName)
 	}
-	ports, err := freePorts()
+	// HTTP, gRPC and profiling, then gossip and data, then raft and raft
+	// RPC: with CLUSTER_IN_LOCALHOST Weaviate dials the raft RPC port as the
+	// raft port + 1, so the last two must be pairs.
+	n.ports, err = testserver.FreePorts(3, 2)
 	if err != nil {
+		n.removeWork()
 		return nil, err
 	}
-	n.HTTPPort, n.GRPCPort = ports[0], ports[1]
-	modules := opts.Modules
+	n.HTTPPort, n.GRPCPort = n.ports[0], n.ports[1]
+	return n, nil
+}
+
+func (n *Node) start(ctx context.Context) error {
+	bin, err := Binary()
+	if err != nil {
+		return err
+	}
+	for _, d := range []string{n.DataDir, n.BackupPath} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return fmt.Errorf("weaviatetest: create directory %s: %w", d, err)
+		}
+	}
+	proc, err := testserver.Start(ctx, testserver.Spec{
+		Name: fmt.Sprintf("weaviate-server (HTTP port %d)", n.HTTPPort), Bin: bin,
+		Args: []string{"--scheme", "http", "--host", "127.0.0.1", "--port", strconv.Itoa(n.HTTPPort)},
+		Env:  n.env(), Dir: n.work, Log: n.logPath, Stdout: n.Opts.Stdout,
+		ReadyURL: n.HTTPURL() + "/v1/.well-known/ready", ReadyTimeout: readyTimeout,
+	})
+	if err != nil {
+		return fmt.Errorf("weaviatetest: %w", err)
+	}
+	n.proc = proc
+	return nil
+}
+
+func (n *Node) env() []string {
+	modules := n.Opts.Modules
 	if len(modules) == 0 {
 		modules = []string{"backup-filesystem"}
 	}
@@ -161,89 +174,31 @@ func Launch(ctx context.Context, opts Options) (*Node, error) {
 		"CLUSTER_HOSTNAME=" + n.NodeName,
 		"CLUSTER_IN_LOCALHOST=true",
 		"CLUSTER_BIND_ADDR=127.0.0.1",
-		"CLUSTER_GOSSIP_BIND_PORT=" + strconv.Itoa(ports[3]),
-		"CLUSTER_DATA_BIND_PORT=" + strconv.Itoa(ports[4]),
-		"RAFT_PORT=" + strconv.Itoa(ports[5]),
-		"RAFT_INTERNAL_RPC_PORT=" + strconv.Itoa(ports[6]),
+		"CLUSTER_GOSSIP_BIND_PORT=" + strconv.Itoa(n.ports[3]),
+		"CLUSTER_DATA_BIND_PORT=" + strconv.Itoa(n.ports[4]),
+		"RAFT_PORT=" + strconv.Itoa(n.ports[5]),
+		"RAFT_INTERNAL_RPC_PORT=" + strconv.Itoa(n.ports[6]),
 		"RAFT_BOOTSTRAP_EXPECT=1",
 		"GRPC_PORT=" + strconv.Itoa(n.GRPCPort),
-		"GO_PROFILING_PORT=" + strconv.Itoa(ports[2]),
+		"GO_PROFILING_PORT=" + strconv.Itoa(n.ports[2]),
 		"DISABLE_TELEMETRY=true",
 		"DEFAULT_VECTORIZER_MODULE=none",
 		"ENABLE_MODULES=" + strings.Join(modules, ","),
 		"BACKUP_FILESYSTEM_PATH=" + n.BackupPath,
 		"LOG_LEVEL=info",
 	}
-	if opts.APIKey != "" {
+	if n.Opts.APIKey != "" {
 		env = append(env,
 			"AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED=false",
 			"AUTHENTICATION_APIKEY_ENABLED=true",
-			"AUTHENTICATION_APIKEY_ALLOWED_KEYS="+opts.APIKey,
+			"AUTHENTICATION_APIKEY_ALLOWED_KEYS="+n.Opts.APIKey,
 			"AUTHENTICATION_APIKEY_USERS="+APIKeyUser,
 		)
 	} else {
 		env = append(env, "AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED=true")
 	}
-	// Later duplicates win in os/exec, so opts.Env overrides the defaults.
-	env = append(env, opts.Env...)
-
-	cmd := exec.Command(bin, "--scheme", "http", "--host", "127.0.0.1", "--port", strconv.Itoa(n.HTTPPort))
-	cmd.Env = env
-	cmd.Dir = work
-	cmd.SysProcAttr = sysProcAttr()
-	if opts.Stdout != nil {
-		cmd.Stdout, cmd.Stderr = opts.Stdout, opts.Stdout
-	} else {
-		n.logPath = filepath.Join(work, logFileName)
-		f, err := os.OpenFile(n.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-		if err != nil {
-			return nil, fmt.Errorf("weaviatetest: create server log: %w", err)
-		}
-		n.logFile = f
-		cmd.Stdout, cmd.Stderr = f, f
-	}
-	if err := cmd.Start(); err != nil {
-		n.closeLog()
-		return nil, fmt.Errorf("weaviatetest: start %s: %w", bin, err)
-	}
-	n.cmd = cmd
-	go func() {
-		n.waitErr = cmd.Wait()
-		close(n.exited)
-	}()
-	if err := n.waitReady(ctx); err != nil {
-		_ = n.Kill()
-		n.closeLog()
-		return nil, fmt.Errorf("%w%s", err, n.tailNote())
-	}
-	ok = true
-	return n, nil
-}
-
-func (n *Node) waitReady(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
-	defer cancel()
-	client := &http.Client{Timeout: 2 * time.Second}
-	url := n.HTTPURL() + "/v1/.well-known/ready"
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if resp, err := client.Do(req); err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-n.exited:
-			return fmt.Errorf("weaviatetest: weaviate-server on port %d exited before it was ready: %v", n.HTTPPort, n.waitErr)
-		case <-ctx.Done():
-			return fmt.Errorf("weaviatetest: weaviate-server on port %d not ready at %s: %w", n.HTTPPort, url, ctx.Err())
-		case <-tick.C:
-		}
-	}
+	// Later duplicates win in os/exec, so Opts.Env overrides the defaults.
+	return append(env, n.Opts.Env...)
 }
 
 // HTTPURL is the REST base URL, e.g. http://127.0.0.1:PORT.
@@ -257,144 +212,55 @@ func (n *Node) Endpoint(class string) string {
 // LogPath is the server log file ("" when Options.Stdout was given).
 func (n *Node) LogPath() string { return n.logPath }
 
-// LogTail returns the last lines of the server log, for failure messages.
-func (n *Node) LogTail(lines int) string {
-	if n.logPath == "" {
-		return ""
-	}
-	b, err := os.ReadFile(n.logPath)
-	if err != nil {
-		return ""
-	}
-	ls := bytes.Split(bytes.TrimRight(b, "\n"), []byte("\n"))
-	if len(ls) > lines {
-		ls = ls[len(ls)-lines:]
-	}
-	return string(bytes.Join(ls, []byte("\n")))
-}
+// LogTail returns the last lines of the server log, for failure messages
+// ("" when Options.Stdout was given).
+func (n *Node) LogTail(lines int) string { return n.proc.LogTail(lines) }
 
-func (n *Node) tailNote() string {
-	if n.logPath == "" {
-		return " (the server log went to Options.Stdout)"
-	}
-	return fmt.Sprintf("\nlast lines of %s:\n%s", n.logPath, n.LogTail(40))
-}
-
-// Stop sends SIGTERM, waits up to 20 s, then SIGKILLs. It removes the
-// temporary directories Launch created. Safe to call more than once.
+// Stop sends SIGTERM, waits up to testserver.StopTimeout (20 s), then
+// SIGKILLs. It removes the temporary directories Launch created. Safe to
+// call more than once.
 func (n *Node) Stop() error {
-	n.stopOnce.Do(func() {
-		if n.cmd != nil {
-			select {
-			case <-n.exited:
-			default:
-				_ = n.cmd.Process.Signal(syscall.SIGTERM)
-				select {
-				case <-n.exited:
-				case <-time.After(stopTimeout):
-					_ = n.cmd.Process.Kill()
-					<-n.exited
-					n.stopErr = fmt.Errorf("weaviatetest: weaviate-server on port %d did not stop within %s of SIGTERM; killed it", n.HTTPPort, stopTimeout)
-				}
-			}
-		}
-		n.closeLog()
-		n.removeTemp()
-	})
-	return n.stopErr
+	var err error
+	if n.proc != nil {
+		err = n.proc.Stop()
+	}
+	n.removeWork()
+	return err
 }
 
 // Kill stops the server at once with SIGKILL, as a crash would, and waits
 // for it to exit. The data directory stays until Stop.
 func (n *Node) Kill() error {
-	if n.cmd == nil {
+	if n.proc == nil {
 		return nil
 	}
-	select {
-	case <-n.exited:
-		return nil
-	default:
-	}
-	if err := n.cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		return fmt.Errorf("weaviatetest: kill weaviate-server pid %d: %w", n.cmd.Process.Pid, err)
-	}
-	<-n.exited
-	return nil
+	return n.proc.Kill()
 }
 
-// Exited is closed when the server process has ended.
-func (n *Node) Exited() <-chan struct{} { return n.exited }
+// Restart kills the server if it runs, starts it again on the same ports,
+// data and backup directories, and waits until it is ready. Use it after
+// Kill, not after Stop: Stop removes the default directories.
+func (n *Node) Restart(ctx context.Context) error {
+	if err := n.Kill(); err != nil {
+		return err
+	}
+	if n.proc != nil {
+		// The process has exited, so Stop only closes its log file.
+		_ = n.proc.Stop()
+	}
+	return n.start(ctx)
+}
+
+// Exited is closed when the server process has ended. After a Restart it
+// is the new process's channel.
+func (n *Node) Exited() <-chan struct{} { return n.proc.Exited() }
 
 // PID is the server process's id.
-func (n *Node) PID() int { return n.cmd.Process.Pid }
+func (n *Node) PID() int { return n.proc.PID() }
 
-func (n *Node) mkTemp(prefix string) (string, error) {
-	d, err := os.MkdirTemp("", prefix)
-	if err != nil {
-		return "", fmt.Errorf("weaviatetest: create temporary directory: %w", err)
-	}
-	n.tempDirs = append(n.tempDirs, d)
-	return d, nil
-}
-
-func (n *Node) removeTemp() {
-	for _, d := range n.tempDirs {
-		_ = os.RemoveAll(d)
-	}
-	n.tempDirs = nil
-}
-
-func (n *Node) closeLog() {
-	if n.logFile != nil {
-		_ = n.logFile.Close()
-		n.logFile = nil
-	}
-}
-
-// freePorts returns distinct free TCP ports on 127.0.0.1: 3 singles
-// (HTTP, gRPC, profiling) then 2 pairs of consecutive ports (gossip and
-// data, raft and raft RPC). With CLUSTER_IN_LOCALHOST Weaviate dials the
-// raft RPC port as the raft port + 1, so the pairs must be consecutive.
-// All listeners are held until every port is picked.
-func freePorts() ([]int, error) {
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	listen := func(port int) (int, error) {
-		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
-		if err != nil {
-			return 0, err
-		}
-		ls = append(ls, l)
-		return l.Addr().(*net.TCPAddr).Port, nil
-	}
-	var ports []int
-	for range 3 {
-		p, err := listen(0)
-		if err != nil {
-			return nil, fmt.Errorf("weaviatetest: find a free port on 127.0.0.1: %w", err)
-		}
-		ports = append(ports, p)
-	}
-	for pairs := 0; pairs < 2; {
-		p, err := listen(0)
-		if err != nil {
-			return nil, fmt.Errorf("weaviatetest: find a free port on 127.0.0.1: %w", err)
-		}
-		if p == 65535 {
-			continue
-		}
-		if _, err := listen(p + 1); err != nil {
-			continue // taken: keep p held and try another
-		}
-		ports = append(ports, p, p+1)
-		pairs++
-	}
-	return ports, nil
-}
+// removeWork removes the node's own directory: log and the default data
+// and backup dirs. A caller's DataDir or BackupPath lies outside.
+func (n *Node) removeWork() { _ = os.RemoveAll(n.work) }
 
 // Start launches a server for a test, stops it when the test ends, and
 // fails the test with the server log's tail when it cannot start.
@@ -432,6 +298,9 @@ func Shared(t testing.TB) *Node {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*readyTimeout)
 		shared.node, shared.err = Launch(ctx, Options{})
 		cancel()
+		if shared.err == nil {
+			testserver.OnExit(shared.node.Stop)
+		}
 	}
 	if shared.err != nil {
 		t.Fatalf("start the shared Weaviate: %v", shared.err)
@@ -439,18 +308,11 @@ func Shared(t testing.TB) *Node {
 	return shared.node
 }
 
-// Main runs a package's tests and stops the shared node afterwards:
+// Main runs a package's tests and stops the shared node (and any other
+// shared test server) afterwards:
 //
 //	func TestMain(m *testing.M) { weaviatetest.Main(m) }
-func Main(m *testing.M) {
-	code := m.Run()
-	shared.mu.Lock()
-	if shared.node != nil {
-		_ = shared.node.Stop()
-	}
-	shared.mu.Unlock()
-	os.Exit(code)
-}
+func Main(m *testing.M) { testserver.Main(m) }
 
 // NewClassName returns a unique valid class name built from hint:
 // "Vt" + the hint's letters, digits and underscores + 6 hex digits.

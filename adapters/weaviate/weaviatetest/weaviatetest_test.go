@@ -11,21 +11,30 @@ import (
 
 func TestMain(m *testing.M) { Main(m) }
 
+// status sends a request to the node, with key as its API key unless
+// empty, and returns the HTTP status.
+func status(t *testing.T, n *Node, method, path, key, body string) int {
+	t.Helper()
+	req, err := http.NewRequestWithContext(context.Background(), method, n.HTTPURL()+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
 func TestLaunchAndAuth(t *testing.T) {
 	n := Start(t, Options{APIKey: "secret-key"})
-	get := func(key string) int {
-		req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, n.HTTPURL()+"/v1/schema", nil)
-		if key != "" {
-			req.Header.Set("Authorization", "Bearer "+key)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		return resp.StatusCode
-	}
+	get := func(key string) int { return status(t, n, http.MethodGet, "/v1/schema", key, "") }
 	if c := get("secret-key"); c != 200 {
 		t.Errorf("GET /v1/schema with the key = %d, want 200", c)
 	}
@@ -49,6 +58,27 @@ func TestShared(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Errorf("GET /v1/meta = %d", resp.StatusCode)
+	}
+}
+
+func TestKillAndRestartKeepsData(t *testing.T) {
+	n := Start(t, Options{})
+	class := NewClassName("restart")
+	if c := status(t, n, http.MethodPost, "/v1/schema", "", `{"class":"`+class+`","vectorizer":"none"}`); c != 200 {
+		t.Fatalf("create class %s = %d, want 200", class, c)
+	}
+	pid := n.PID()
+	if err := n.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Restart(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n.PID() == pid {
+		t.Errorf("Restart kept pid %d", pid)
+	}
+	if c := status(t, n, http.MethodGet, "/v1/schema/"+class, "", ""); c != 200 {
+		t.Errorf("GET class %s after restart = %d, want 200", class, c)
 	}
 }
 
