@@ -242,4 +242,3 @@ func Run(ctx context.Context, src adapters.Source, dst adapters.Sink, opts Optio
 	res.Duration = time.Since(start)
 	return res, nil
 }
-

@@ -67,4 +67,3 @@ func splitPartition(ctx context.Context, src adapters.Source, part string, ps *P
 	ps.Ranges = rs
 	return nil
 }
-
