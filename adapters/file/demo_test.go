@@ -93,40 +93,46 @@ var (
 // demoPoints are the 5000 objects of the demo dump, in ID order, the same
 // on every run.
 func demoPoints() []adapters.Point {
-	base := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 	pts := make([]adapters.Point, 0, 5000)
 	for i := 0; i < 5000; i++ {
-		x := uint64(i)*0x9e3779b97f4a7c15 + 12345
-		next := func() int {
-			x ^= x >> 33
-			x *= 0xff51afd7ed558ccd
-			x ^= x >> 29
-			return int(x >> 33)
-		}
-		words := make([]string, 8+next()%17)
-		for k := range words {
-			words[k] = demoWords[next()%len(demoWords)]
-		}
-		body := strings.ToUpper(words[0][:1]) + words[0][1:] + " " + strings.Join(words[1:], " ") + "."
-		var tags []any
-		for k, n := 0, 1+next()%3; k < n; k++ {
-			tags = append(tags, demoTopics[(i+k*3)%len(demoTopics)])
-		}
-		pts = append(pts, adapters.Point{
-			ID:      adaptertest.UUIDFor("vecmig-demo-article", i),
-			Vectors: map[string]adapters.Vector{adapters.DefaultVector: {Dense: adaptertest.Dense(2024, i, 64)}},
-			Payload: map[string]any{
-				"title":     fmt.Sprintf("%s %s %s (#%d)", strings.ToUpper(words[1][:1])+words[1][1:], words[2], words[3], i),
-				"body":      body,
-				"wordCount": int64(len(words)),
-				"rating":    float64(next()%51) / 10, // 0.0 to 5.0; whole numbers stay floats
-				"published": base.Add(time.Duration(i) * 7 * time.Hour).Add(time.Duration(next()%3600) * time.Second).Format(time.RFC3339),
-				"tags":      tags,
-			},
-		})
+		pts = append(pts, demoArticle(i))
 	}
 	adaptertest.SortPoints(pts)
 	return pts
+}
+
+// demoArticle is article i of the demo dumps: a UUID, a 64-d vector and
+// the six properties of the Article class.
+func demoArticle(i int) adapters.Point {
+	base := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	x := uint64(i)*0x9e3779b97f4a7c15 + 12345
+	next := func() int {
+		x ^= x >> 33
+		x *= 0xff51afd7ed558ccd
+		x ^= x >> 29
+		return int(x >> 33)
+	}
+	words := make([]string, 8+next()%17)
+	for k := range words {
+		words[k] = demoWords[next()%len(demoWords)]
+	}
+	body := strings.ToUpper(words[0][:1]) + words[0][1:] + " " + strings.Join(words[1:], " ") + "."
+	var tags []any
+	for k, n := 0, 1+next()%3; k < n; k++ {
+		tags = append(tags, demoTopics[(i+k*3)%len(demoTopics)])
+	}
+	return adapters.Point{
+		ID:      adaptertest.UUIDFor("vecmig-demo-article", i),
+		Vectors: map[string]adapters.Vector{adapters.DefaultVector: {Dense: adaptertest.Dense(2024, i, 64)}},
+		Payload: map[string]any{
+			"title":     fmt.Sprintf("%s %s %s (#%d)", strings.ToUpper(words[1][:1])+words[1][1:], words[2], words[3], i),
+			"body":      body,
+			"wordCount": int64(len(words)),
+			"rating":    float64(next()%51) / 10, // 0.0 to 5.0; whole numbers stay floats
+			"published": base.Add(time.Duration(i) * 7 * time.Hour).Add(time.Duration(next()%3600) * time.Second).Format(time.RFC3339),
+			"tags":      tags,
+		},
+	}
 }
 
 // TestDemoDump checks the committed demo dump reads back complete and

@@ -18,9 +18,10 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// TestQdrantScenario runs the whole Qdrant scenario on a small data set:
-// vecmig (built from this repository), the plain loop and the ceiling each
-// copy every point into a fresh target that is counted and deleted.
+// TestQdrantScenario runs the whole Qdrant scenario on a small data set
+// between two real Qdrant servers: vecmig (built from this repository), the
+// plain loop and the ceiling each copy every point into a fresh target that
+// is counted and deleted.
 // Timings are printed, never asserted.
 func TestQdrantScenario(t *testing.T) {
 	cfg := config{points: 3000, dim: 16, batchSize: 128, workers: 2, readers: 2, ceilingWriters: []int{1, 2}, repeat: 1}
@@ -48,8 +49,13 @@ func TestQdrantScenario(t *testing.T) {
 			t.Errorf("%s: seconds %v, peak RSS %v MB: not measured", x.Method, x.Seconds, x.PeakRSSMB)
 		}
 	}
-	if len(r.Ratios) != 3 || len(r.Targets) != 3 {
-		t.Errorf("ratios %+v, targets %+v: want 3 ratios and 3 targets (Q->Q vs plain, CPU, RSS)", r.Ratios, r.Targets)
+	if len(r.Ratios) != 3 || len(r.Targets) != 4 {
+		t.Errorf("ratios %+v, targets %+v: want 3 ratios and 4 targets (Q->Q vs ceiling, vs plain, CPU, RSS)", r.Ratios, r.Targets)
+	}
+	for _, x := range r.Rows[:2] {
+		if x.ServerCPUSeconds <= 0 {
+			t.Errorf("%s: server CPU %v s: not measured from the Qdrant processes", x.Method, x.ServerCPUSeconds)
+		}
 	}
 	var out bytes.Buffer
 	printText(&out, r)

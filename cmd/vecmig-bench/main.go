@@ -25,7 +25,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime/pprof"
 	"strings"
 	"syscall"
 )
@@ -88,19 +87,6 @@ func run(args []string) int {
 		return 2
 	}
 
-	if path := os.Getenv("VECMIG_BENCH_CPUPROFILE"); path != "" {
-		// The in-process test servers' CPU profile (vecmig's own comes
-		// from VECMIG_CPUPROFILE, inherited by its process).
-		f, err := os.Create(path)
-		if err == nil {
-			err = pprof.StartCPUProfile(f)
-		}
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "vecmig-bench: VECMIG_BENCH_CPUPROFILE=%s: %v\n", path, err)
-			return 2
-		}
-		defer func() { pprof.StopCPUProfile(); f.Close() }()
-	}
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	b, err := newBench(ctx, cfg)

@@ -29,8 +29,7 @@ type procStats struct {
 // fresh small process that starts it and reads its rusage. Started directly,
 // its peak RSS would be wrong: Linux starts a child's ru_maxrss at the
 // high-water RSS of the process that forked it (the fork shares the
-// parent's memory until exec), and this process can be large (it hosts the
-// in-process Qdrant servers).
+// parent's memory until exec), which is this benchmark's, not the program's.
 func (b *bench) measure(ctx context.Context, bin string, args ...string) (*procStats, error) {
 	stats, err := os.CreateTemp(b.workDir, "stats-*.json")
 	if err != nil {

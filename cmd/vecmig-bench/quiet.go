@@ -10,7 +10,8 @@ import (
 )
 
 // serverProcesses is a pair whose servers are processes of their own
-// (weaviatetest): each measurement waits until they are at rest.
+// (weaviatetest, qdranttest): each measurement waits until they are at
+// rest, and their CPU time during it is the row's server CPU.
 type serverProcesses interface{ serverPIDs() []int }
 
 // Servers count as at rest below this much CPU per second, all together.
@@ -48,15 +49,25 @@ func waitQuiet(ctx context.Context, pids []int) (waited time.Duration, ok bool) 
 }
 
 func processesCPU(pids []int) (time.Duration, bool) {
+	each, ok := eachProcessCPU(pids)
 	var sum time.Duration
-	for _, pid := range pids {
-		c, ok := processCPU(pid)
-		if !ok {
-			return 0, false
-		}
+	for _, c := range each {
 		sum += c
 	}
-	return sum, true
+	return sum, ok
+}
+
+// eachProcessCPU is processCPU of every pid, in order.
+func eachProcessCPU(pids []int) ([]time.Duration, bool) {
+	each := make([]time.Duration, len(pids))
+	for i, pid := range pids {
+		c, ok := processCPU(pid)
+		if !ok {
+			return nil, false
+		}
+		each[i] = c
+	}
+	return each, true
 }
 
 // processCPU is a process's user+system time from /proc/PID/stat.

@@ -32,12 +32,14 @@ type row struct {
 	CPUSeconds        float64 `json:"cpu_seconds"`
 	CPUMicrosPerPoint float64 `json:"cpu_us_per_point"`
 	PeakRSSMB         float64 `json:"peak_rss_mb"`
-	// ServerCPUSeconds is the CPU the servers used during the measurement,
-	// when they run in the benchmark process (0: not known).
+	// ServerCPUSeconds is the CPU both server processes used during the
+	// measurement, from /proc/PID/stat (0: not known).
 	ServerCPUSeconds float64 `json:"server_cpu_seconds,omitempty"`
-	Points           uint64  `json:"points"`
-	TargetCount      uint64  `json:"target_count"`
-	Note             string  `json:"note,omitempty"`
+	// ServerCPUEach is each server's share: source, then target.
+	ServerCPUEach []float64 `json:"server_cpu_seconds_each,omitempty"`
+	Points        uint64    `json:"points"`
+	TargetCount   uint64    `json:"target_count"`
+	Note          string    `json:"note,omitempty"`
 }
 
 type ratio struct {
@@ -79,9 +81,13 @@ func (r *report) passed() bool {
 	return true
 }
 
+// serverCPU is "total (source + target)", "-" when not known.
 func serverCPU(x row) string {
 	if x.ServerCPUSeconds == 0 {
 		return "-"
+	}
+	if len(x.ServerCPUEach) == 2 {
+		return fmt.Sprintf("%.2f (%.2f + %.2f)", x.ServerCPUSeconds, x.ServerCPUEach[0], x.ServerCPUEach[1])
 	}
 	return fmt.Sprintf("%.2f", x.ServerCPUSeconds)
 }
@@ -95,9 +101,13 @@ func passWord(ok bool) string {
 
 func printText(w io.Writer, r *report) {
 	fmt.Fprintf(w, "\n== %s: %s\n", r.Scenario, r.About)
-	fmt.Fprintf(w, "   %d points x %d-d, batch size %d, vecmig --workers %d, source count %d\n\n", r.Points, r.Dim, r.BatchSize, r.Workers, r.SourceCount)
+	if r.BatchSize > 0 {
+		fmt.Fprintf(w, "   %d points x %d-d, batch size %d, vecmig --workers %d, source count %d\n\n", r.Points, r.Dim, r.BatchSize, r.Workers, r.SourceCount)
+	} else {
+		fmt.Fprintf(w, "   %d points x %d-d, source count %d\n\n", r.Points, r.Dim, r.SourceCount)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "method\tseconds\tpoints/s\tCPU s\tCPU µs/point\tpeak RSS MB\ttarget count\tserver CPU s\t")
+	fmt.Fprintln(tw, "method\tseconds\tpoints/s\tCPU s\tCPU µs/point\tpeak RSS MB\ttarget count\tserver CPU s (source + target)\t")
 	for _, x := range r.Rows {
 		fmt.Fprintf(tw, "%s\t%.2f\t%.0f\t%.2f\t%.1f\t%.1f\t%d\t%s\t\n", x.Method, x.Seconds, x.PointsPerSecond, x.CPUSeconds, x.CPUMicrosPerPoint, x.PeakRSSMB, x.TargetCount, serverCPU(x))
 	}
@@ -139,7 +149,7 @@ func writeMarkdown(path string, cfg config, reports []*report) error {
 		cfg.points, cfg.dim, cfg.batchSize, cfg.workers)
 	for _, r := range reports {
 		fmt.Fprintf(&sb, "\n## %s\n\n%s\n\n", r.Scenario, r.About)
-		sb.WriteString("| method | seconds | points/s | CPU s | CPU µs/point | peak RSS MB | target count | server CPU s |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
+		sb.WriteString("| method | seconds | points/s | CPU s | CPU µs/point | peak RSS MB | target count | server CPU s (source + target) |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, x := range r.Rows {
 			fmt.Fprintf(&sb, "| %s | %.2f | %.0f | %.2f | %.1f | %.1f | %d | %s |\n", x.Method, x.Seconds, x.PointsPerSecond, x.CPUSeconds, x.CPUMicrosPerPoint, x.PeakRSSMB, x.TargetCount, serverCPU(x))
 		}

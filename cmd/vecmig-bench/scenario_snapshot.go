@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -23,7 +22,7 @@ import (
 // snapshotMinBytes is the smallest snapshot the scenario measures.
 const snapshotMinBytes = 1_000_000_000
 
-const snapshotAbout = "Qdrant -> Qdrant by snapshot (>= 1 GB) between two in-process test servers: vecmig migrate --method snapshot vs a plain HTTP download-then-upload of the same file"
+const snapshotAbout = "Qdrant -> Qdrant by snapshot (>= 1 GB) between two real Qdrant " + qdranttest.Version + " servers: vecmig migrate --method snapshot vs a plain HTTP download-then-upload of the same file"
 
 func snapshotScenario() scenario {
 	return scenario{name: "snapshot", about: snapshotAbout, run: runSnapshotScenario}
@@ -31,16 +30,13 @@ func snapshotScenario() scenario {
 
 func runSnapshotScenario(ctx context.Context, b *bench) (*report, error) {
 	r := &report{Scenario: "snapshot", About: snapshotAbout, Dim: 1024}
-	src, err := qdranttest.NewServer(qdranttest.Options{})
+	src, dst, err := launchQdrantPair(ctx, b)
 	if err != nil {
 		return r, err
 	}
-	defer src.Close()
-	dst, err := qdranttest.NewServer(qdranttest.Options{})
-	if err != nil {
-		return r, err
-	}
-	defer dst.Close()
+	defer src.Stop()
+	defer dst.Stop()
+	pids := []int{src.PID(), dst.PID()}
 	const coll = "snap_source"
 	const dim = 1024
 	// ~4.2 KB per point in the snapshot: dim float32s plus a small payload.
@@ -49,7 +45,10 @@ func runSnapshotScenario(ctx context.Context, b *bench) (*report, error) {
 	if err := loadSnapshotSource(ctx, b, src, coll, dim, n); err != nil {
 		return r, err
 	}
-	base := fmt.Sprintf("http://127.0.0.1:%d", src.RESTPort())
+	if waited, quiet := waitQuiet(ctx, pids); !quiet {
+		b.logf("snapshot: the source did not come to rest within %s after loading", waited.Round(time.Second))
+	}
+	base := src.RESTURL()
 	snap, err := createSnapshot(ctx, base, coll)
 	if err != nil {
 		return r, err
@@ -59,49 +58,90 @@ func runSnapshotScenario(ctx context.Context, b *bench) (*report, error) {
 	}
 	b.logf("snapshot %s: %.2f GB", snap.Name, float64(snap.Size)/1e9)
 	r.SourceCount = uint64(n)
-	r.Notes = append(r.Notes, fmt.Sprintf("snapshot %.2f GB (%d points of %d-d); both servers run in the benchmark process, on loopback, snapshots on the same disk", float64(snap.Size)/1e9, n, dim),
+	r.Notes = append(r.Notes, fmt.Sprintf("snapshot %.2f GB (%d points of %d-d, no HNSW index); both servers are processes on the same machine, on loopback, snapshots on the same disk", float64(snap.Size)/1e9, n, dim),
 		"both methods move the same existing snapshot (vecmig --snapshot NAME): download to a file, upload as multipart, target recovers; vecmig also checks versions, the checksum (SHA-256 while streaming), cleans up and verifies counts")
 
-	// Plain: net/http, io.Copy to a file, then a multipart upload.
-	dropTarget := func(name string) {
-		if c, err := dialQdrant(dst.Endpoint(name)); err == nil {
-			_ = c.drop(ctx)
-			c.close()
+	// finish counts a measured target (it must hold every point) and
+	// deletes it.
+	finish := func(name string) error {
+		c, err := dialQdrant(dst.Endpoint(name))
+		if err != nil {
+			return err
+		}
+		defer c.close()
+		got, err := c.count(ctx)
+		if err == nil && got != uint64(n) {
+			err = fmt.Errorf("wrong copy: the target %s holds %d points, the source %d; a wrong copy voids the benchmark", name, got, n)
+		}
+		if derr := c.drop(ctx); err == nil {
+			err = derr
+		}
+		return err
+	}
+	// rest waits, after a sync, until both servers are at rest, so that
+	// neither method pays for the other's gigabyte of dirty pages being
+	// written back or the target still loading the previous copy.
+	rest := func() {
+		syscall.Sync()
+		if waited, quiet := waitQuiet(ctx, pids); !quiet {
+			b.busyStarts.Add(1)
+			b.logf("snapshot: the servers did not come to rest within %s; measuring anyway", waited.Round(time.Second))
 		}
 	}
-	// The two methods alternate, each after a sync, so that neither pays
-	// for the other's gigabyte of dirty pages being written back; the
-	// fastest of --repeat rounds (at least 3) is kept for each.
+	// The two methods alternate; the fastest of --repeat rounds (at least
+	// 3) is kept for each.
 	rounds := max(b.cfg.repeat, 3)
-	plainSec := math.Inf(1)
-	var st *procStats
+	var plain, st *procStats
+	var plainServer, vecmigServer time.Duration
 	for i := 0; i < rounds; i++ {
-		syscall.Sync()
+		// Plain: net/http, io.Copy to a file, then a multipart upload, in
+		// this process (which does nothing else meanwhile).
+		rest()
 		plainTarget := fmt.Sprintf("snap_plain%d", i)
-		t0 := time.Now()
-		if err := plainDownloadUpload(ctx, b.workDir, base, fmt.Sprintf("http://127.0.0.1:%d", dst.RESTPort()), coll, plainTarget, snap.Name); err != nil {
+		srv0, _ := processesCPU(pids)
+		t0, cpu0 := time.Now(), selfCPU()
+		if err := plainDownloadUpload(ctx, b.workDir, base, dst.RESTURL(), coll, plainTarget, snap.Name); err != nil {
 			return r, fmt.Errorf("plain download-then-upload: %w", err)
 		}
-		plainSec = min(plainSec, time.Since(t0).Seconds())
-		dropTarget(plainTarget)
+		p := &procStats{Wall: time.Since(t0), CPU: selfCPU() - cpu0}
+		srv1, _ := processesCPU(pids)
+		if err := finish(plainTarget); err != nil {
+			return r, fmt.Errorf("plain download-then-upload: %w", err)
+		}
+		b.logf("snapshot: plain download+upload %.2f s", p.Wall.Seconds())
+		if plain == nil || p.Wall < plain.Wall {
+			plain, plainServer = p, srv1-srv0
+		}
 
-		syscall.Sync()
+		rest()
 		vt := fmt.Sprintf("snap_vecmig%d", i)
+		srv0, _ = processesCPU(pids)
 		s, err := b.vecmig(ctx, "migrate", "--method", "snapshot", "--snapshot", snap.Name, "--verify", "count", "-q",
 			"--from", src.Endpoint(coll), "--to", dst.Endpoint(vt), "--temp-dir", b.workDir)
 		if err != nil {
 			return r, err
 		}
-		dropTarget(vt)
+		srv1, _ = processesCPU(pids)
+		if err := finish(vt); err != nil {
+			return r, fmt.Errorf("vecmig: %w", err)
+		}
+		b.logf("snapshot: vecmig %.2f s, peak RSS %.1f MB", s.Wall.Seconds(), float64(s.PeakRSS)/megabyte)
 		if st == nil || s.Wall < st.Wall {
-			st = s
+			st, vecmigServer = s, srv1-srv0
 		}
 	}
-	r.Notes = append(r.Notes, fmt.Sprintf("each figure is the fastest of %d rounds; the methods alternate, each after a sync", rounds))
-	r.Rows = append(r.Rows, bytesRow("plain HTTP download+upload (in the bench process)", uint64(n), plainSec, 0, 0, snap.Size))
-	r.Rows = append(r.Rows, bytesRow("vecmig migrate --method snapshot", uint64(n), st.Wall.Seconds(), st.CPU.Seconds(), st.PeakRSS, snap.Size))
+	r.Notes = append(r.Notes, fmt.Sprintf("each figure is the fastest of %d rounds; the methods alternate, each after a sync and once both servers are at rest", rounds),
+		"plain: its CPU is the benchmark process's own during the copy (it has no peak RSS of its own); every target was counted (= source) and deleted")
+	if n := b.busyStarts.Load(); n > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("%d measurements started with the servers still busy", n))
+	}
+	prow := bytesRow("plain HTTP download+upload", uint64(n), plain.Wall.Seconds(), plain.CPU.Seconds(), 0, snap.Size)
+	prow.ServerCPUSeconds = plainServer.Seconds()
+	vrow := bytesRow("vecmig migrate --method snapshot", uint64(n), st.Wall.Seconds(), st.CPU.Seconds(), st.PeakRSS, snap.Size)
+	vrow.ServerCPUSeconds = vecmigServer.Seconds()
+	r.Rows = append(r.Rows, prow, vrow)
 
-	speed := plainSec / st.Wall.Seconds()
+	speed := plain.Wall.Seconds() / st.Wall.Seconds()
 	r.Ratios = append(r.Ratios, ratio{Name: "vecmig / plain throughput", Value: speed})
 	rss := float64(st.PeakRSS) / megabyte
 	r.Targets = append(r.Targets,
@@ -118,17 +158,20 @@ func bytesRow(method string, points uint64, sec, cpu float64, rss, size int64) r
 	return x
 }
 
-// loadSnapshotSource creates coll with n points of dim (Dot distance: no
-// normalisation cost) using 4 writers.
-func loadSnapshotSource(ctx context.Context, b *bench, s *qdranttest.Server, coll string, dim, n int) error {
+// loadSnapshotSource creates coll with n points of dim using 4 writers:
+// Dot distance (no normalisation cost) and no HNSW index (indexing
+// threshold 0), so that loading takes seconds, not an index build; the
+// snapshot is then mostly the vectors.
+func loadSnapshotSource(ctx context.Context, b *bench, s *qdranttest.Node, coll string, dim, n int) error {
 	c, err := dialQdrant(s.Endpoint(coll))
 	if err != nil {
 		return err
 	}
 	defer c.close()
 	if err := c.client.CreateCollection(ctx, &qdrant.CreateCollection{CollectionName: coll,
-		VectorsConfig: qdrant.NewVectorsConfig(&qdrant.VectorParams{Size: uint64(dim), Distance: qdrant.Distance_Dot})}); err != nil {
-		return err
+		VectorsConfig:    qdrant.NewVectorsConfig(&qdrant.VectorParams{Size: uint64(dim), Distance: qdrant.Distance_Dot}),
+		OptimizersConfig: &qdrant.OptimizersConfigDiff{IndexingThreshold: ptr(uint64(0))}}); err != nil {
+		return fmt.Errorf("qdrant %s: create the source collection: %w", s.RESTURL(), err)
 	}
 	b.logf("loading %d points of %d-d for a >= 1 GB snapshot", n, dim)
 	const batch = 256

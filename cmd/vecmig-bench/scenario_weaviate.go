@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -23,7 +22,7 @@ func weaviateScenario() scenario {
 				return r, err
 			}
 			defer p.close()
-			r.Notes = append(r.Notes, "both Weaviate servers are separate processes on the same 2-core machine; their CPU is not in any method's CPU figure")
+			r.Notes = append(r.Notes, "both Weaviate servers are separate processes on the same 2-core machine; their CPU is not in any method's CPU figure ('server CPU s' is theirs, from /proc)")
 			return r, runMigration(ctx, b, p, migrationTargets{label: "W->W", minOfCeiling: 0.9, minOfPlain: 1}, r)
 		},
 	}
@@ -53,34 +52,13 @@ func (p *weaviatePair) serverPIDs() []int { return []int{p.src.PID(), p.dst.PID(
 // source. Close stops them.
 func startWeaviatePair(ctx context.Context, b *bench) (*weaviatePair, error) {
 	b.logf("starting two Weaviate servers")
-	type launched struct {
-		n   *weaviatetest.Node
-		err error
+	src, dst, err := launchTwo(ctx, func(ctx context.Context) (*weaviatetest.Node, error) {
+		return weaviatetest.Launch(ctx, weaviatetest.Options{})
+	}, func(n *weaviatetest.Node) { n.Stop() })
+	if err != nil {
+		return nil, err
 	}
-	ch := make(chan launched, 2)
-	for i := 0; i < 2; i++ {
-		go func() {
-			n, err := weaviatetest.Launch(ctx, weaviatetest.Options{})
-			ch <- launched{n, err}
-		}()
-	}
-	var nodes []*weaviatetest.Node
-	var errs []error
-	for i := 0; i < 2; i++ {
-		l := <-ch
-		if l.err != nil {
-			errs = append(errs, l.err)
-		} else {
-			nodes = append(nodes, l.n)
-		}
-	}
-	if len(errs) > 0 {
-		for _, n := range nodes {
-			n.Stop()
-		}
-		return nil, errors.Join(errs...)
-	}
-	p := &weaviatePair{b: b, src: nodes[0], dst: nodes[1]}
+	p := &weaviatePair{b: b, src: src, dst: dst}
 	if err := p.loadSource(ctx); err != nil {
 		p.close()
 		return nil, err

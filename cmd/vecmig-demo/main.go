@@ -1,39 +1,57 @@
-// Command vecmig-demo runs vecmig's main job end to end on this machine:
-// it starts two local Weaviate instances, loads the demo dump
-// (testdata/demo) into the first, migrates the class to the second with
-// the vecmig binary, prints the summary with both sides' counts, and stops
-// the servers. Run it from the repository root: `make demo`.
+// Command vecmig-demo runs vecmig's main jobs end to end on this machine,
+// on both engines, as a user would run them:
+//
+//   - Qdrant: it starts two real Qdrant nodes, loads the Qdrant demo dump
+//     (testdata/demo-qdrant) into the first, copies the collection to the
+//     second twice (live, and by snapshot), verifies both copies point for
+//     point, and shows the counts of every side.
+//   - Weaviate: it starts two Weaviate instances, loads the Weaviate demo
+//     dump (testdata/demo) into the first, migrates the class to the second,
+//     and shows both sides' counts.
+//
+// Every step is the vecmig binary (built at start) run as a child, and the
+// command is printed first so that it can be pasted. Every server is
+// stopped at the end, also after a failure or Ctrl-C. Run it from the
+// repository root: `make demo`.
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"strings"
+	"syscall"
 	"time"
-
-	"github.com/vecmig/vecmig/adapters/weaviate/weaviatetest"
 )
 
 func main() {
-	if err := run(); err != nil {
+	start := time.Now()
+	err := run()
+	fmt.Printf("\n(demo took %s)\n", time.Since(start).Round(100*time.Millisecond))
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "vecmig-demo: %v\n", err)
 		os.Exit(1)
 	}
 }
 
 func run() error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// A cancelled context stops the running vecmig and the server launches;
+	// the deferred stops then end every server that was started.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	dump, err := filepath.Abs("testdata/demo")
-	if err != nil {
-		return err
-	}
-	if _, err := os.Stat(filepath.Join(dump, "manifest.json")); err != nil {
-		return fmt.Errorf("run the demo from the repository root (testdata/demo/manifest.json not found): %w", err)
+	dumps := map[string]string{}
+	for _, dump := range []string{qdrantDump, weaviateDump} {
+		if _, err := os.Stat(filepath.Join(dump, "manifest.json")); err != nil {
+			return fmt.Errorf("run the demo from the repository root (%s/manifest.json not found): %w", dump, err)
+		}
+		abs, err := filepath.Abs(dump)
+		if err != nil {
+			return err
+		}
+		dumps[dump] = "file://" + abs
 	}
 	work, err := os.MkdirTemp("", "vecmig-demo-")
 	if err != nil {
@@ -42,47 +60,40 @@ func run() error {
 	defer os.RemoveAll(work)
 
 	bin := filepath.Join(work, "vecmig")
-	step("building vecmig")
+	step("building vecmig (the commands below call it vecmig; `make build` writes it to bin/vecmig)")
 	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/vecmig").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v\n%s", err, out)
+		return fmt.Errorf("go build ./cmd/vecmig: %v\n%s", err, out)
 	}
-
-	step("starting two Weaviate instances (about 10 s each)")
-	var nodes []*weaviatetest.Node
-	defer func() {
-		step("stopping the Weaviate instances")
-		for _, n := range nodes {
-			n.Stop()
-		}
-	}()
-	for i := 0; i < 2; i++ {
-		lctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-		n, err := weaviatetest.Launch(lctx, weaviatetest.Options{})
-		cancel()
-		if err != nil {
-			return err
-		}
-		nodes = append(nodes, n)
-		fmt.Printf("  instance %d: %s (gRPC %d)\n", i+1, n.HTTPURL(), n.GRPCPort)
+	d := &demo{bin: bin, work: work, dumps: dumps}
+	err = d.qdrant(ctx)
+	if err == nil {
+		err = d.weaviate(ctx)
 	}
-	first, second := nodes[0].Endpoint("Article"), nodes[1].Endpoint("Article")
-
-	steps := [][]string{
-		{"migrate", "--from", "file://" + dump, "--to", first},
-		{"inspect", first},
-		{"migrate", "--from", first, "--to", second, "--workers", "4"},
-		{"inspect", second},
+	if ctx.Err() != nil {
+		return errors.New("interrupted; every server was stopped")
 	}
-	for _, args := range steps {
-		step("vecmig " + strings.Join(args, " "))
-		cmd := exec.CommandContext(ctx, bin, args...)
-		cmd.Dir, cmd.Stdout, cmd.Stderr = work, os.Stdout, os.Stderr
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("vecmig %s: %w", args[0], err)
-		}
+	if err != nil {
+		return err
 	}
-	step("done: the class was copied and both sides hold the same count")
+	step("counts")
+	for _, c := range d.counts {
+		fmt.Printf("  %-9s %-44s %6d points\n", c.engine, c.what, c.n)
+	}
+	fmt.Println("\nBoth engines: every copy holds as many points as its source, and the Qdrant copies were verified point for point.")
 	return nil
+}
+
+// demo is the vecmig binary, where it runs, and the counts gathered so far.
+type demo struct {
+	bin    string
+	work   string            // scratch directory, vecmig's working directory
+	dumps  map[string]string // dump directory -> its file:// URL (absolute)
+	counts []count
+}
+
+type count struct {
+	engine, what string
+	n            uint64
 }
 
 func step(s string) { fmt.Printf("\n==> %s\n", s) }
