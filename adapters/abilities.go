@@ -16,12 +16,31 @@ type Unwrapper interface {
 	Unwrap() any
 }
 
-// As finds the outermost layer of v (a Source, a Sink, or a wrapper of
-// either) that implements T, following Unwrap. A wrapper that implements T
-// itself (a retry layer retrying an ability's I/O) is found before what it
-// wraps.
+// AbilityWrapper is a wrapper that adds its behaviour to some abilities of
+// what it wraps (the retry layer retries ReadRaw). Such a wrapper does not
+// implement the ability interfaces itself: it would then claim them
+// whether or not the wrapped value has them. Instead As asks it first:
+// WrapAbility, given a pointer to an ability interface (a *RawReader), sets
+// it to the wrapper's version and reports true only when what it wraps has
+// the ability (found with As, so that layers compose).
+type AbilityWrapper interface {
+	Unwrapper
+	WrapAbility(target any) bool
+}
+
+// As finds ability T of v (a Source, a Sink, or a wrapper of either),
+// following Unwrap from the outermost layer in: a layer that wraps T
+// (AbilityWrapper) or implements T answers first, so a retry layer's
+// retrying ReadRaw is found before the one it wraps. A wrapper never
+// gains an ability that what it wraps lacks.
 func As[T any](v any) (T, bool) {
 	for v != nil {
+		if w, ok := v.(AbilityWrapper); ok {
+			var t T
+			if w.WrapAbility(&t) {
+				return t, true
+			}
+		}
 		if t, ok := v.(T); ok {
 			return t, true
 		}
@@ -111,9 +130,10 @@ type CopyRequest struct {
 	OnExists OnExists
 	Snapshot SnapshotParams
 	Backup   BackupParams
-	// Attempts is how often one request is tried on transient errors (the
-	// --retries of every method).
-	Attempts int
+	// Retry is the run's one retry policy (from --retries): its Attempts
+	// and backoff bounds drive the method's HTTP clients, and it counts
+	// their retries. nil: DefaultRetry.
+	Retry *RetryPolicy
 	// Timeout bounds one request; 0: the adapter's default.
 	Timeout time.Duration
 	Logf    func(format string, args ...any)

@@ -37,11 +37,6 @@ type ReadRequest struct {
 	Partition string
 	After     *ID // exclusive; nil reads from the first point
 	Limit     int // at most this many points; adapters may return fewer
-	// Native asks for points in the source's native encoding (Point.Native)
-	// instead of neutral vectors and payload. Only migrate asks, and only
-	// when the sink accepts the format (see NativeFormat). An adapter may
-	// still return some points in neutral form.
-	Native bool
 }
 
 // Page is one page of points in ID order.
@@ -84,7 +79,8 @@ type Sink interface {
 	Close() error
 }
 
-// Optional abilities, discovered with a type assertion.
+// Optional abilities, discovered with As (abilities.go), so that they stay
+// visible through wrappers.
 
 // PartitionActivator is a Source that must change a partition's status to
 // read it (Weaviate's inactive tenants). The change is undone by calling the
@@ -104,38 +100,6 @@ type SequentialReader interface {
 // order (a file dump). migrate then runs a single writer.
 type OrderedSink interface {
 	RequiresOrder() bool
-}
-
-// NativeReader is a Source that can hand points over in its engine's own
-// encoding (ReadRequest.Native, Point.Native). NativeFormat names that
-// encoding; "" means it has none to offer.
-type NativeReader interface {
-	NativeFormat() string
-}
-
-// NativeWriter is a Sink that can write points carrying Point.Native of
-// the formats it accepts, mixed with neutral points.
-type NativeWriter interface {
-	AcceptsNative(format string) bool
-}
-
-// NativeFormat returns the native encoding src can read and dst can
-// write, or "" when points must travel in the neutral model (different
-// engines, or an adapter without the ability). A copy that changes points
-// on the way (ids, vector names, payload) must use the neutral model.
-func NativeFormat(src Source, dst Sink) string {
-	r, ok := src.(NativeReader)
-	if !ok {
-		return ""
-	}
-	w, ok := dst.(NativeWriter)
-	if !ok {
-		return ""
-	}
-	if f := r.NativeFormat(); f != "" && w.AcceptsNative(f) {
-		return f
-	}
-	return ""
 }
 
 // Info is what `vecmig inspect` prints about an endpoint.

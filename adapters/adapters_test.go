@@ -147,3 +147,21 @@ func TestNormalizeValueKeepsIntegersAndFloatsApart(t *testing.T) {
 		t.Error("a non-JSON value was accepted")
 	}
 }
+
+// One parser serves collection URLs and bare servers.
+func TestParseServer(t *testing.T) {
+	ep, err := adapters.ParseServer("qdrant://db:6334?rest_port=7333")
+	if err != nil || ep.Name != "" || ep.String() != "qdrant://db:6334" || ep.Query.Get("rest_port") != "7333" {
+		t.Errorf("ParseServer(bare) = %+v, %v", ep, err)
+	}
+	ep, err = adapters.ParseServer("weaviate://db:8080/Docs")
+	if err != nil || ep.Name != "Docs" {
+		t.Errorf("ParseServer(with class) = %+v, %v", ep, err)
+	}
+	if _, err := adapters.ParseEndpoint("qdrant://db:6334"); err == nil {
+		t.Error("ParseEndpoint took a URL without a collection")
+	}
+	if _, err := adapters.ParseServer("qdrant://key@db:6334"); err == nil {
+		t.Error("ParseServer took a key from the URL")
+	}
+}

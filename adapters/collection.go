@@ -95,3 +95,21 @@ func (c *Collection) Fingerprint() string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
 }
+
+// Clone returns a deep copy of c.
+func (c *Collection) Clone() *Collection {
+	cp := *c
+	if c.Vectors != nil {
+		cp.Vectors = make(map[string]VectorSpec, len(c.Vectors))
+		for k, v := range c.Vectors {
+			cp.Vectors[k] = v
+		}
+	}
+	if c.Partitions != nil {
+		cp.Partitions = append([]Partition{}, c.Partitions...)
+	}
+	if c.Native != nil {
+		cp.Native = append(json.RawMessage(nil), c.Native...)
+	}
+	return &cp
+}

@@ -25,8 +25,15 @@ type Endpoint struct {
 	raw   string
 }
 
-// ParseEndpoint parses and checks an endpoint URL.
-func ParseEndpoint(raw string) (*Endpoint, error) {
+// ParseEndpoint parses and checks an endpoint URL that names a collection.
+func ParseEndpoint(raw string) (*Endpoint, error) { return parseEndpoint(raw, true) }
+
+// ParseServer parses and checks the URL of a server, with or without a
+// collection (Name is then ""): for commands that act on a whole server,
+// as full snapshots and backups do.
+func ParseServer(raw string) (*Endpoint, error) { return parseEndpoint(raw, false) }
+
+func parseEndpoint(raw string, needName bool) (*Endpoint, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" {
 		return nil, fmt.Errorf("endpoint %q is not a URL; use qdrant://HOST:6334/COLLECTION, weaviate://HOST:8080/CLASS or file://PATH", raw)
@@ -63,10 +70,13 @@ func ParseEndpoint(raw string) (*Endpoint, error) {
 		ep.Port = n
 	}
 	ep.Name = strings.Trim(u.Path, "/")
-	if ep.Name == "" || strings.Contains(ep.Name, "/") {
+	if (needName && ep.Name == "") || strings.Contains(ep.Name, "/") {
 		return nil, fmt.Errorf("endpoint %q: the path must be one collection or class name, as in %s://%s/NAME", raw, ep.Scheme, u.Host)
 	}
-	ep.raw = ep.Scheme + "://" + u.Host + "/" + ep.Name
+	ep.raw = ep.Scheme + "://" + u.Host
+	if ep.Name != "" {
+		ep.raw += "/" + ep.Name
+	}
 	return ep, nil
 }
 

@@ -12,7 +12,7 @@ import (
 // to put it back is passed to warn. One partition at a time, so that a class
 // with many inactive tenants never has them all loaded at once.
 func WithPartition(ctx context.Context, src Source, part string, warn func(format string, args ...any), fn func() error) error {
-	a, ok := src.(PartitionActivator)
+	a, ok := As[PartitionActivator](src)
 	if !ok || part == "" {
 		return fn()
 	}

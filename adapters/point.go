@@ -17,13 +17,6 @@ type Point struct {
 	// bool, int64, float64, string, []any and map[string]any. Integers and
 	// floats stay distinct (int64 vs float64).
 	Payload map[string]any `json:"payload,omitempty"`
-	// Native is the source engine's own encoding of the point, set instead
-	// of Vectors and Payload when a read asked for it (ReadRequest.Native).
-	// It is opaque to everything but the adapters of its format (see
-	// NativeReader); ID is always set. It lets a copy between two servers
-	// of the same engine skip converting every value to the neutral model
-	// and back.
-	Native any `json:"-"`
 }
 
 // DefaultVector is the name under which a collection's single unnamed vector

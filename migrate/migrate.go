@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vecmig/vecmig/adapters"
+	"github.com/vecmig/vecmig/verify"
 )
 
 // Options tune a live migration.
@@ -23,10 +24,14 @@ type Options struct {
 	OnExists adapters.OnExists
 	// StatePath is the state file; required unless DryRun.
 	StatePath string
-	DryRun    bool
+	// DryRun stops after the plan; the target is also wrapped so that no
+	// write can reach it (wrap.DryRun).
+	DryRun bool
 	// MaxRate caps points read per second from the source (0: no cap).
 	MaxRate float64
-	Retry   *RetryPolicy
+	// Retry is the run's one retry policy: live reads and writes, and the
+	// server-side methods' HTTP clients. nil: adapters.DefaultRetry().
+	Retry *adapters.RetryPolicy
 	// Stop, when closed, ends the run gracefully: no new reads, in-flight
 	// writes finish, the state is saved, and Run returns ErrInterrupted.
 	Stop     <-chan struct{}
@@ -66,8 +71,20 @@ type Result struct {
 	TargetCount uint64 `json:"target_count"`
 	CountsMatch bool   `json:"counts_match"`
 	// Native names the engine encoding points were copied in ("" when they
-	// went through the neutral model); see adapters.NativeFormat.
+	// went through the neutral model); see adapters.RawFormat.
 	Native string `json:"native_format,omitempty"`
+	// Plan is what the plan phase found (Execute only).
+	Plan *Plan `json:"plan,omitempty"`
+	// Copy is a server-side method's report (snapshot, backup).
+	Copy *adapters.CopyReport `json:"copy,omitempty"`
+	// Verify is the verify phase's report (--verify sample or full).
+	Verify *verify.Report `json:"verify,omitempty"`
+}
+
+// Equal is true when the counts match and verification, if it ran,
+// found no difference.
+func (r *Result) Equal() bool {
+	return r.CountsMatch && (r.Verify == nil || r.Verify.Equal())
 }
 
 // PartitionResult is the outcome for one tenant or shard key.
@@ -92,153 +109,19 @@ func (o *Options) logf(format string, args ...any) {
 	}
 }
 
-// Run migrates src into dst. Both are wrapped for retries here.
+// Run copies src into dst by the live method: describe, count and split
+// the source, prepare the target, copy with the pipeline, compare exact
+// counts. It neither checks the adapters' plan findings nor verifies the
+// copy; Execute does both around it.
 func Run(ctx context.Context, src adapters.Source, dst adapters.Sink, opts Options) (*Result, error) {
-	if opts.BatchSize <= 0 {
-		opts.BatchSize = 256
-	}
-	if opts.Workers <= 0 {
-		opts.Workers = 4
-	}
-	if opts.Readers <= 0 {
-		opts.Readers = 1
-	}
-	if opts.Retry == nil {
-		opts.Retry = DefaultRetry()
-	}
-	if opts.OnExists == "" {
-		opts.OnExists = adapters.ExistsFail
-	}
-	start := time.Now()
-	rsrc := WithRetry(src, opts.Retry)
-	rdst := WithRetrySink(dst, opts.Retry)
-	res := &Result{Source: src.Endpoint(), Target: dst.Endpoint(), Method: "live", DryRun: opts.DryRun}
-
-	def, err := rsrc.Describe(ctx)
-	if err != nil {
-		return nil, err
-	}
-	parts := def.PartitionNames()
-	st, loaded, err := openState(opts, res, def, parts)
-	if err != nil {
-		return nil, err
-	}
-	res.Resumed = st.Prepared
-
-	// Count every partition; a new migration also splits the large ones
-	// into id ranges, in the same visit, so that an inactive tenant is
-	// activated once for both.
-	split := !loaded && canSplit(rsrc, rdst, opts)
-	counts := map[string]uint64{}
-	var total uint64
-	for _, p := range parts {
-		var n uint64
-		err := adapters.WithPartition(ctx, rsrc, p, opts.logf, func() (err error) {
-			if n, err = rsrc.Count(ctx, p); err != nil {
-				return err
-			}
-			if split && n >= uint64(4*opts.BatchSize) {
-				return splitPartition(ctx, rsrc, p, st.Partitions[p], opts.Readers)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		counts[p] = n
-		total += n
-	}
-	res.SourceCount = total
-
-	exists, err := rdst.Exists(ctx)
+	opts.defaults()
+	l := opts.layers()
+	lp, err := planLive(ctx, l.Source(src), l.Sink(dst), opts)
 	if err != nil {
 		return nil, err
 	}
 	if opts.DryRun {
-		for _, p := range parts {
-			res.Partitions = append(res.Partitions, PartitionResult{Name: p, SourceCount: counts[p]})
-		}
-		if exists && opts.OnExists == adapters.ExistsFail && !res.Resumed {
-			return res, adapters.Errorf(adapters.KindExists, "%s exists; a real run would refuse it: use --on-exists append or recreate", dst.Endpoint())
-		}
-		return res, nil
+		return lp.dryRun(ctx)
 	}
-
-	if !res.Resumed {
-		if err := rdst.Prepare(ctx, def, opts.OnExists); err != nil {
-			return nil, err
-		}
-		st.Prepared = true
-		if err := st.Save(opts.StatePath); err != nil {
-			return nil, err
-		}
-		opts.logf("progress is saved in %s", opts.StatePath)
-	} else {
-		// The target was created by the interrupted run: keep it, and
-		// make sure partitions exist and are writable again.
-		if err := rdst.Prepare(ctx, def, adapters.ExistsAppend); err != nil {
-			return nil, err
-		}
-	}
-
-	var done uint64
-	for _, p := range parts {
-		done += st.Partitions[p].Written()
-	}
-	if opts.Progress != nil {
-		opts.Progress.Start(total, min(done, total))
-		defer opts.Progress.Finish()
-	}
-
-	workers := opts.Workers
-	if o, ok := rdst.(adapters.OrderedSink); ok && o.RequiresOrder() {
-		workers = 1
-	}
-	c := &copier{opts: opts, src: rsrc, dst: rdst, st: st, workers: workers, started: time.Now()}
-	// Between two servers of the same engine, points travel in the
-	// engine's own encoding instead of being converted to the neutral
-	// model and back.
-	res.Native = adapters.NativeFormat(rsrc, rdst)
-	c.native = res.Native != ""
-	for _, p := range parts {
-		ps := st.Partitions[p]
-		if ps.Done() {
-			continue
-		}
-		if err := c.partition(ctx, p, ps); err != nil {
-			res.Read, res.Written = c.read, c.written
-			res.Retries = opts.Retry.Retries()
-			res.Duration = time.Since(start)
-			if serr := st.Save(opts.StatePath); serr != nil {
-				err = errors.Join(err, serr)
-			}
-			return res, err
-		}
-	}
-	if err := rdst.Finish(ctx); err != nil {
-		return res, err
-	}
-	res.Read, res.Written = c.read, c.written
-
-	res.CountsMatch = true
-	for _, p := range parts {
-		n, err := rdst.Count(ctx, p)
-		if err != nil {
-			return res, err
-		}
-		res.TargetCount += n
-		res.Partitions = append(res.Partitions, PartitionResult{
-			Name: p, SourceCount: counts[p], TargetCount: n, Written: st.Partitions[p].Written(),
-		})
-		if n != counts[p] {
-			res.CountsMatch = false
-		}
-	}
-	st.Finished = true
-	if err := st.Save(opts.StatePath); err != nil {
-		return res, err
-	}
-	res.Retries = opts.Retry.Retries()
-	res.Duration = time.Since(start)
-	return res, nil
+	return lp.run(ctx)
 }

@@ -154,7 +154,7 @@ func TestPermanentWriteErrorStops(t *testing.T) {
 	src, dst, _, _, target := setup(t, 2000)
 	target.GRPC.Inject(faultproxy.Fault{Match: "Upsert", Times: 1, Code: codes.InvalidArgument})
 	state := filepath.Join(t.TempDir(), "state.json")
-	retry := migrate.DefaultRetry()
+	retry := adapters.DefaultRetry()
 	_, err := migrate.Run(context.Background(), src, dst, migrate.Options{BatchSize: 100, Workers: 1, StatePath: state, Retry: retry})
 	if err == nil || adapters.KindOf(err) != adapters.KindInvalid {
 		t.Fatalf("Run = %v; want an error of KindInvalid", err)
@@ -189,7 +189,7 @@ func TestTransientReadErrorsRetried(t *testing.T) {
 	}
 	defer dst.Close()
 	q.GRPC.Inject(faultproxy.Fault{Match: "Scroll", Times: 2, Code: codes.Unavailable})
-	retry := migrate.DefaultRetry()
+	retry := adapters.DefaultRetry()
 	res, err := migrate.Run(ctx, src, dst, migrate.Options{BatchSize: 100, StatePath: filepath.Join(t.TempDir(), "s.json"), Retry: retry})
 	if err != nil || !res.CountsMatch || res.TargetCount != 1000 {
 		t.Fatalf("Run = %+v, %v", res, err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vecmig/vecmig/adapters"
@@ -23,23 +24,47 @@ type copier struct {
 	dst     adapters.Sink
 	st      *State
 	workers int
-	native  bool // read points in the source's native encoding
-	started time.Time
+	// rawR and rawW are set when pages travel in the engine's own
+	// encoding (useRaw).
+	rawR adapters.RawReader
+	rawW adapters.RawWriter
 
 	mu            sync.Mutex // guards read, written and the state
 	read, written uint64
 	lastSave      time.Time
 }
 
+// batch is one page on its way to a writer: neutral points, or a raw
+// batch in the engine's own encoding.
 type batch struct {
 	rng    int // index of the range it was read from
 	seq    int // its order within that range
 	points []adapters.Point
+	raw    adapters.RawBatch
 }
 
-type ack struct {
-	batch
-	err error
+func (b batch) len() int {
+	if b.raw != nil {
+		return b.raw.Len()
+	}
+	return len(b.points)
+}
+
+func (b batch) id(i int) adapters.ID {
+	if b.raw != nil {
+		return b.raw.ID(i)
+	}
+	return b.points[i].ID
+}
+
+// head is the batch's first k points.
+func (b batch) head(k int) batch {
+	if b.raw != nil {
+		b.raw = b.raw.Slice(0, k)
+	} else {
+		b.points = b.points[:k]
+	}
+	return b
 }
 
 // rangeProgress tracks which batches of one range the target acknowledged,
@@ -63,123 +88,166 @@ func (c *copier) partition(ctx context.Context, part string, ps *PartitionState)
 	})
 }
 
+// useRaw makes the copier move pages in the engine's own encoding when the
+// source can hand them over in a format the target writes, and returns
+// that format ("": points travel in the neutral model).
+func (c *copier) useRaw() string {
+	f := adapters.RawFormat(c.src, c.dst)
+	if f != "" {
+		c.rawR, _ = adapters.As[adapters.RawReader](c.src)
+		c.rawW, _ = adapters.As[adapters.RawWriter](c.dst)
+	}
+	return f
+}
+
 // copyRanges reads every range with a reader of its own (each in id order,
 // strictly after its watermark) and writes the pages with c.workers shared
 // writers. Each range's watermark advances only over a contiguous prefix of
 // acknowledged batches, so whatever stops the run, the state never claims
-// a point the target does not hold.
+// a point the target does not hold. The first reader, writer or save to
+// fail stops the others, and its error is the one returned: what the
+// others get from being stopped is dropped.
 func (c *copier) copyRanges(ctx context.Context, part string, ranges []*RangeState) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-
-	batches := make(chan batch, c.workers)
-	acks := make(chan ack, c.workers+len(ranges))
-	prog := make([]*rangeProgress, len(ranges))
-	var lastMu sync.Mutex // guards every prog[i].lastIDs
+	ctx, fc := adapters.WithFirstCause(ctx)
+	defer fc.Stop()
+	rc := &rangeCopy{c: c, part: part, ranges: ranges, fc: fc, prog: make([]*rangeProgress, len(ranges))}
 	for i, r := range ranges {
-		prog[i] = &rangeProgress{r: r, done: map[int]int{}, lastIDs: map[int]adapters.ID{}}
+		rc.prog[i] = &rangeProgress{r: r, done: map[int]int{}, lastIDs: map[int]adapters.ID{}}
 	}
+	batches := make(chan batch, c.workers)
+	acks := make(chan batch, c.workers+len(ranges))
+	rc.startReaders(ctx, batches)
+	rc.startWriters(ctx, batches, acks)
+	for b := range acks {
+		rc.acknowledge(b)
+	}
+	return rc.finish()
+}
 
-	readErrs := make(chan error, len(ranges))
+// rangeCopy is the state of one copyRanges call.
+type rangeCopy struct {
+	c           *copier
+	part        string
+	ranges      []*RangeState
+	prog        []*rangeProgress
+	lastMu      sync.Mutex // guards every prog[i].lastIDs
+	fc          *adapters.FirstCause
+	interrupted atomic.Bool // a reader stopped at Options.Stop
+}
+
+// startReaders starts one reader per range; batches is closed when all
+// have ended. Options.Stop ends the reads at once (a read waiting for the
+// rate limit too), while the writers finish the batches in flight.
+func (rc *rangeCopy) startReaders(ctx context.Context, batches chan<- batch) {
+	rctx, cancel := stopContext(ctx, rc.c.opts.Stop)
 	var readers sync.WaitGroup
-	for i, r := range ranges {
+	for i, r := range rc.ranges {
 		readers.Add(1)
 		go func() {
 			defer readers.Done()
-			err := c.readLoop(ctx, part, i, r, batches, func(seq int, last adapters.ID) {
-				lastMu.Lock()
-				prog[i].lastIDs[seq] = last
-				lastMu.Unlock()
+			err := rc.c.readLoop(rctx, rc.part, i, r, batches, func(seq int, last adapters.ID) {
+				rc.lastMu.Lock()
+				rc.prog[i].lastIDs[seq] = last
+				rc.lastMu.Unlock()
 			})
-			if err != nil && !errors.Is(err, ErrInterrupted) && !errors.Is(err, context.Canceled) {
-				cancel() // one range failing stops the others
+			if errors.Is(err, ErrInterrupted) {
+				rc.interrupted.Store(true)
+				return
 			}
-			readErrs <- err
+			rc.fc.Fail(err) // one range failing stops the others
 		}()
 	}
-	go func() { readers.Wait(); close(batches) }()
+	go func() { readers.Wait(); cancel(); close(batches) }()
+}
 
+// stopContext is ctx, also ended when stop is closed.
+func stopContext(ctx context.Context, stop <-chan struct{}) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	if stop != nil {
+		go func() {
+			select {
+			case <-stop:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+	}
+	return ctx, cancel
+}
+
+// startWriters starts the writers; acks receives each batch the target
+// accepted, and is closed when all have ended. After a failure the
+// writers only drain what the readers still send.
+func (rc *rangeCopy) startWriters(ctx context.Context, batches <-chan batch, acks chan<- batch) {
 	var writers sync.WaitGroup
-	for i := 0; i < c.workers; i++ {
+	for i := 0; i < rc.c.workers; i++ {
 		writers.Add(1)
 		go func() {
 			defer writers.Done()
 			for b := range batches {
+				if ctx.Err() != nil {
+					continue
+				}
 				// Adapters name the rejected points in their errors.
-				acks <- ack{batch: b, err: c.dst.Write(ctx, part, b.points)}
+				if err := rc.c.write(ctx, rc.part, b); err != nil {
+					rc.fc.Fail(err)
+					continue
+				}
+				acks <- b
 			}
 		}()
 	}
 	go func() { writers.Wait(); close(acks) }()
+}
 
-	var firstErr error
-	for a := range acks {
-		if a.err != nil {
-			if firstErr == nil {
-				firstErr = a.err
-				cancel()
-			}
-			continue
+// acknowledge records an accepted batch and moves its range's watermark
+// over every batch acknowledged contiguously from it.
+func (rc *rangeCopy) acknowledge(b batch) {
+	c, p := rc.c, rc.prog[b.rng]
+	p.done[b.seq] = b.len()
+	advanced := false
+	for {
+		n, ok := p.done[p.next]
+		if !ok {
+			break
 		}
-		p := prog[a.rng]
-		p.done[a.seq] = len(a.points)
-		advanced := false
-		for {
-			n, ok := p.done[p.next]
-			if !ok {
-				break
-			}
-			delete(p.done, p.next)
-			lastMu.Lock()
-			id := p.lastIDs[p.next]
-			delete(p.lastIDs, p.next)
-			lastMu.Unlock()
-			c.mu.Lock()
-			p.r.Watermark = &id
-			p.r.Written += uint64(n)
-			c.written += uint64(n)
-			c.mu.Unlock()
-			if c.opts.Progress != nil {
-				c.opts.Progress.Add(n)
-			}
-			p.next++
-			advanced = true
+		delete(p.done, p.next)
+		rc.lastMu.Lock()
+		id := p.lastIDs[p.next]
+		delete(p.lastIDs, p.next)
+		rc.lastMu.Unlock()
+		c.mu.Lock()
+		p.r.Watermark = &id
+		p.r.Written += uint64(n)
+		c.written += uint64(n)
+		c.mu.Unlock()
+		if c.opts.Progress != nil {
+			c.opts.Progress.Add(n)
 		}
-		if advanced && time.Since(c.lastSave) > saveEvery {
-			if err := c.save(); err != nil && firstErr == nil {
-				firstErr = err
-				cancel()
-			}
-		}
+		p.next++
+		advanced = true
 	}
-	// Any reader error, a cancellation included, leaves the ranges open; a
-	// real error is reported in preference to the cancellation it caused.
-	var interrupted bool
-	var readErr error
-	for range ranges {
-		switch err := <-readErrs; {
-		case err == nil:
-		case errors.Is(err, ErrInterrupted):
-			interrupted = true
-		case readErr == nil || errors.Is(readErr, context.Canceled):
-			readErr = err
-		}
+	if advanced && time.Since(c.lastSave) > saveEvery {
+		rc.fc.Fail(c.save())
 	}
-	switch {
-	case firstErr != nil:
-		return firstErr
-	case readErr != nil:
-		return readErr
-	case interrupted:
-		if err := c.save(); err != nil {
+}
+
+// finish returns the first cause of a failure (the ranges stay open), or
+// saves the state of an interrupted run, or closes the ranges.
+func (rc *rangeCopy) finish() error {
+	if err := rc.fc.Err(); err != nil {
+		return err
+	}
+	if rc.interrupted.Load() {
+		if err := rc.c.save(); err != nil {
 			return errors.Join(ErrInterrupted, err)
 		}
 		return ErrInterrupted
 	}
-	for _, r := range ranges {
+	for _, r := range rc.ranges {
 		r.Done = true
 	}
-	return c.save()
+	return rc.c.save()
 }
 
 func (c *copier) save() error {
@@ -192,79 +260,95 @@ func (c *copier) save() error {
 // readLoop reads one range's pages in id order and hands them to the
 // writers; sent reports each batch's last id before the batch goes out.
 // Memory stays bounded: a reader holds one page while the channel is full.
+// Once Options.Stop is closed, whatever ended the reads, it returns
+// ErrInterrupted.
 func (c *copier) readLoop(ctx context.Context, part string, rng int, r *RangeState, out chan<- batch, sent func(seq int, last adapters.ID)) error {
+	err := c.readRange(ctx, part, rng, r, out, sent)
+	if err != nil && c.stopped() {
+		return ErrInterrupted
+	}
+	return err
+}
+
+func (c *copier) stopped() bool {
+	select {
+	case <-c.opts.Stop:
+		return true
+	default:
+		return false
+	}
+}
+
+func (c *copier) readRange(ctx context.Context, part string, rng int, r *RangeState, out chan<- batch, sent func(seq int, last adapters.ID)) error {
 	after := r.Watermark
 	if after == nil {
 		after = r.From
 	}
 	seq := 0
 	for {
-		select {
-		case <-c.opts.Stop:
+		if c.stopped() {
 			return ErrInterrupted
-		case <-ctx.Done():
-			return ctx.Err()
-		default:
 		}
-		if err := c.throttle(ctx); err != nil {
+		if err := ctx.Err(); err != nil {
 			return err
 		}
-		page, err := c.src.Read(ctx, adapters.ReadRequest{Partition: part, After: after, Limit: c.opts.BatchSize, Native: c.native})
+		b, done, err := c.readPage(ctx, part, after)
 		if err != nil {
 			return fmt.Errorf("read %s partition %q after %v: %w", c.src.Endpoint(), part, idOrStart(after), err)
 		}
-		pts := page.Points
+		n := b.len()
 		if r.To != nil {
-			k := sort.Search(len(pts), func(i int) bool { return r.To.Less(pts[i].ID) })
-			if k < len(pts) {
-				pts, page.Done = pts[:k], true
+			k := sort.Search(n, func(i int) bool { return r.To.Less(b.id(i)) })
+			if k < n {
+				b, n, done = b.head(k), k, true
 			}
 		}
-		if len(pts) > 0 {
-			last := pts[len(pts)-1].ID
+		if n > 0 {
+			last := b.id(n - 1)
 			sent(seq, last)
 			c.mu.Lock()
-			c.read += uint64(len(pts))
+			c.read += uint64(n)
 			c.mu.Unlock()
+			b.rng, b.seq = rng, seq
 			select {
-			case out <- batch{rng: rng, seq: seq, points: pts}:
+			case out <- b:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
 			seq++
 			after = &last
 		}
-		if page.Done {
+		if done {
 			return nil
 		}
-		if len(pts) == 0 {
+		if n == 0 {
 			return fmt.Errorf("read %s partition %q after %v: the source returned an empty page that is not the last; this is a bug in its adapter", c.src.Endpoint(), part, idOrStart(after))
 		}
 	}
 }
 
-// throttle keeps the read rate under MaxRate points per second.
-func (c *copier) throttle(ctx context.Context) error {
-	if c.opts.MaxRate <= 0 {
-		return nil
+// readPage reads the page after after: raw when the run copies raw (a
+// page the source cannot hand over raw comes in the neutral model), else
+// neutral. done is true when it is the last.
+func (c *copier) readPage(ctx context.Context, part string, after *adapters.ID) (b batch, done bool, err error) {
+	req := adapters.ReadRequest{Partition: part, After: after, Limit: c.opts.BatchSize}
+	if c.rawR == nil {
+		page, err := c.src.Read(ctx, req)
+		return batch{points: page.Points}, page.Done, err
 	}
-	c.mu.Lock()
-	due := c.started.Add(time.Duration(float64(c.read) / c.opts.MaxRate * float64(time.Second)))
-	c.mu.Unlock()
-	d := time.Until(due)
-	if d <= 0 {
-		return nil
+	page, err := c.rawR.ReadRaw(ctx, req)
+	if page.Batch != nil && page.Batch.Len() > 0 {
+		return batch{raw: page.Batch}, page.Done, err
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-c.opts.Stop:
-		return ErrInterrupted
-	case <-t.C:
-		return nil
+	return batch{points: page.Points}, page.Done, err
+}
+
+// write writes a batch the way it was read.
+func (c *copier) write(ctx context.Context, part string, b batch) error {
+	if b.raw != nil {
+		return c.rawW.WriteRaw(ctx, part, b.raw)
 	}
+	return c.dst.Write(ctx, part, b.points)
 }
 
 func idOrStart(id *adapters.ID) string {

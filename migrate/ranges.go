@@ -46,10 +46,10 @@ func canSplit(src adapters.Source, dst adapters.Sink, opts Options) bool {
 	if opts.Readers < 2 || opts.DryRun {
 		return false
 	}
-	if q, ok := src.(adapters.SequentialReader); ok && q.ReadsSequentially() {
+	if q, ok := adapters.As[adapters.SequentialReader](src); ok && q.ReadsSequentially() {
 		return false
 	}
-	o, ok := dst.(adapters.OrderedSink)
+	o, ok := adapters.As[adapters.OrderedSink](dst)
 	return !ok || !o.RequiresOrder()
 }
 

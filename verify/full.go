@@ -49,7 +49,7 @@ func activatedBoth(ctx context.Context, v *verifier, p partition, f func(context
 
 // sequential reports whether s is best read front to back (a file dump).
 func sequential(s adapters.Source) bool {
-	q, ok := s.(adapters.SequentialReader)
+	q, ok := adapters.As[adapters.SequentialReader](s)
 	return ok && q.ReadsSequentially()
 }
 
@@ -90,60 +90,66 @@ type stream struct {
 	err   error
 }
 
-func (v *verifier) readRange(ctx context.Context, s adapters.Source, present bool, part string, r idspace.Range) *stream {
+// readRange streams one side of a range; a failure is recorded in fc
+// before the stream ends.
+func (v *verifier) readRange(ctx context.Context, fc *adapters.FirstCause, s adapters.Source, present bool, part string, r idspace.Range) *stream {
 	st := &stream{pages: make(chan []adapters.Point, 2)}
 	go func() {
 		defer close(st.pages)
-		if !present {
-			return
-		}
-		after := r.After
-		for {
-			page, err := s.Read(ctx, adapters.ReadRequest{Partition: part, After: after, Limit: v.opts.PageSize})
-			if err != nil {
-				st.err = err
-				return
-			}
-			pts := page.Points
-			past := false
-			for i := range pts {
-				if after != nil && !after.Less(pts[i].ID) {
-					st.err = fmt.Errorf("%s: point %s came after %s: the pages are not in id order, so they cannot be merged (an adapter bug; please report it)", s.Endpoint(), pts[i].ID, after)
-					return
-				}
-				id := pts[i].ID
-				after = &id
-				if !r.NotPast(pts[i].ID) {
-					pts, past = pts[:i], true
-					break
-				}
-			}
-			if len(pts) > 0 {
-				select {
-				case st.pages <- pts:
-				case <-ctx.Done():
-					st.err = ctx.Err()
-					return
-				}
-			}
-			if page.Done || past {
-				return
-			}
-			if len(page.Points) == 0 {
-				st.err = fmt.Errorf("%s: an empty page that is not the last one after %v (an adapter bug; please report it)", s.Endpoint(), after)
-				return
-			}
+		if present {
+			st.err = v.streamRange(ctx, st.pages, s, part, r)
+			fc.Fail(st.err)
 		}
 	}()
 	return st
 }
 
-// errAfter stops the stream and returns its error once it has ended.
-func (st *stream) errAfter(cancel context.CancelFunc) error {
-	cancel()
-	for range st.pages {
+func (v *verifier) streamRange(ctx context.Context, out chan<- []adapters.Point, s adapters.Source, part string, r idspace.Range) error {
+	after := r.After
+	for {
+		page, err := s.Read(ctx, adapters.ReadRequest{Partition: part, After: after, Limit: v.opts.PageSize})
+		if err != nil {
+			return err
+		}
+		pts := page.Points
+		past := false
+		for i := range pts {
+			if after != nil && !after.Less(pts[i].ID) {
+				return fmt.Errorf("%s: point %s came after %s: the pages are not in id order, so they cannot be merged (an adapter bug; please report it)", s.Endpoint(), pts[i].ID, after)
+			}
+			id := pts[i].ID
+			after = &id
+			if !r.NotPast(pts[i].ID) {
+				pts, past = pts[:i], true
+				break
+			}
+		}
+		if len(pts) > 0 {
+			select {
+			case out <- pts:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		if page.Done || past {
+			return nil
+		}
+		if len(page.Points) == 0 {
+			return fmt.Errorf("%s: an empty page that is not the last one after %v (an adapter bug; please report it)", s.Endpoint(), after)
+		}
 	}
-	return st.err
+}
+
+// stopStreams ends the streams after one failed and returns the first
+// cause, dropping what the others got from being stopped.
+func stopStreams(fc *adapters.FirstCause, sts ...*stream) error {
+	err := fc.Err()
+	fc.Stop()
+	for _, st := range sts {
+		for range st.pages {
+		}
+	}
+	return err
 }
 
 // cursor walks a stream point by point.
@@ -169,20 +175,20 @@ func (c *cursor) peek() (*adapters.Point, error) {
 
 // mergeRange compares one range of one partition.
 func (v *verifier) mergeRange(ctx context.Context, p partition, r idspace.Range) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	sc := &cursor{st: v.readRange(ctx, v.src, p.onSource, p.name, r)}
-	dc := &cursor{st: v.readRange(ctx, v.dst, p.onTarget, p.name, r)}
+	ctx, fc := adapters.WithFirstCause(ctx)
+	defer fc.Stop()
+	sc := &cursor{st: v.readRange(ctx, fc, v.src, p.onSource, p.name, r)}
+	dc := &cursor{st: v.readRange(ctx, fc, v.dst, p.onTarget, p.name, r)}
 	var buf bytes.Buffer
 	n := 0
 	for {
 		s, err := sc.peek()
 		if err != nil {
-			return firstReal(err, dc.st.errAfter(cancel))
+			return stopStreams(fc, sc.st, dc.st)
 		}
 		d, err := dc.peek()
 		if err != nil {
-			return firstReal(err, sc.st.errAfter(cancel))
+			return stopStreams(fc, sc.st, dc.st)
 		}
 		if s == nil && d == nil {
 			break

@@ -3,7 +3,6 @@ package verify
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sort"
@@ -292,43 +291,22 @@ func explainTolerance(sdef, ddef *adapters.Collection, t Tolerance) ToleranceRep
 	return tr
 }
 
-// both runs two functions concurrently and returns the first error; the
-// other is cancelled.
+// both runs two functions concurrently and returns the first cause of a
+// failure; the other is cancelled, and what it gets from that is dropped.
 func both(ctx context.Context, f, g func(context.Context) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errs := make(chan error, 2)
+	ctx, fc := adapters.WithFirstCause(ctx)
+	defer fc.Stop()
+	var wg sync.WaitGroup
 	for _, h := range []func(context.Context) error{f, g} {
+		wg.Add(1)
 		go func() {
-			err := h(ctx)
-			if err != nil {
-				cancel()
-			}
-			errs <- err
+			defer wg.Done()
+			fc.Fail(h(ctx))
 		}()
 	}
-	e1, e2 := <-errs, <-errs
-	return firstReal(e1, e2)
+	wg.Wait()
+	return fc.Err()
 }
-
-// firstReal prefers an error that is not the cancellation another caused.
-func firstReal(errs ...error) error {
-	var first error
-	for _, e := range errs {
-		if e == nil {
-			continue
-		}
-		if first == nil {
-			first = e
-		}
-		if !isCanceled(e) {
-			return e
-		}
-	}
-	return first
-}
-
-func isCanceled(err error) bool { return errors.Is(err, context.Canceled) }
 
 // newRand returns the run's random source, picking and recording a seed.
 func (v *verifier) newRand() *rand.Rand {

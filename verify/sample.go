@@ -291,21 +291,20 @@ func (v *verifier) lookup(ctx context.Context, p partition, pts []adapters.Point
 	})
 }
 
-// parallel runs f(0..n-1) on the workers and returns the first error.
+// parallel runs f(0..n-1) on the workers and returns the first cause of
+// a failure: the first error stops the others, and what they get from
+// that is dropped.
 func (v *verifier) parallel(ctx context.Context, n int, f func(context.Context, int) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	ctx, fc := adapters.WithFirstCause(ctx)
+	defer fc.Stop()
 	next := make(chan int)
-	errs := make(chan error, v.opts.Workers)
 	var wg sync.WaitGroup
 	for w := 0; w < min(v.opts.Workers, n); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				if err := f(ctx, i); err != nil {
-					errs <- err
-					cancel()
+				if fc.Fail(f(ctx, i)) || ctx.Err() != nil {
 					return
 				}
 			}
@@ -321,12 +320,7 @@ feed:
 	}
 	close(next)
 	wg.Wait()
-	close(errs)
-	var all []error
-	for e := range errs {
-		all = append(all, e)
-	}
-	if err := firstReal(all...); err != nil {
+	if err := fc.Err(); err != nil {
 		return err
 	}
 	return ctx.Err()

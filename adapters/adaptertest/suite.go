@@ -44,9 +44,9 @@ type Harness struct {
 	// yet; name is a hint to build it from. The harness removes it later.
 	NewURL   func(t *testing.T, name string) string
 	Fixtures []Fixture
-	// Native says the adapter reads and writes its points in its engine's
-	// own encoding (adapters.NativeReader and NativeWriter); the suite
-	// then also copies each fixture that way and compares the copy.
+	// Native says the adapter reads and writes pages in its engine's own
+	// encoding (adapters.RawReader and RawWriter); the suite then also
+	// copies each fixture that way and compares the copy.
 	Native bool
 }
 
@@ -358,9 +358,9 @@ func runFixture(t *testing.T, h Harness, fx Fixture) {
 	})
 }
 
-// nativeCopy copies src into a new collection with points in the engine's
-// own encoding, as migrate does between two servers of one engine, and
-// checks the copy holds the same data.
+// nativeCopy copies src into a new collection with raw pages (the
+// engine's own encoding), as migrate does between two servers of one
+// engine, and checks the copy holds the same data.
 func nativeCopy(t *testing.T, h Harness, src adapters.Source, def *adapters.Collection) {
 	ctx := Ctx(t)
 	url := h.NewURL(t, def.Name+"_native")
@@ -369,39 +369,19 @@ func nativeCopy(t *testing.T, h Harness, src adapters.Source, def *adapters.Coll
 		t.Fatalf("open sink: %v", err)
 	}
 	defer dst.Close()
-	format := adapters.NativeFormat(src, dst)
+	format := adapters.RawFormat(src, dst)
 	if format == "" {
-		t.Fatalf("the harness says the adapter copies natively, but NativeFormat(source, sink) is empty")
+		t.Fatalf("the harness says the adapter copies natively, but RawFormat(source, sink) is empty")
 	}
+	r, _ := adapters.As[adapters.RawReader](src)
+	w, _ := adapters.As[adapters.RawWriter](dst)
 	d := *def
 	if err := dst.Prepare(ctx, &d, adapters.ExistsFail); err != nil {
 		t.Fatalf("prepare: %v", err)
 	}
 	for _, part := range def.PartitionNames() {
 		err := adapters.WithPartition(ctx, src, part, nil, func() error {
-			var after *adapters.ID
-			for limit := 7; ; limit = 500 {
-				page, err := src.Read(ctx, adapters.ReadRequest{Partition: part, After: after, Limit: limit, Native: true})
-				if err != nil {
-					return err
-				}
-				for _, p := range page.Points {
-					if p.Native == nil || p.Vectors != nil || p.Payload != nil {
-						return fmt.Errorf("point %s was read in the neutral form (Native %T, %d vectors, %d payload fields); want %s only", p.ID, p.Native, len(p.Vectors), len(p.Payload), format)
-					}
-					if after != nil && !after.Less(p.ID) {
-						return fmt.Errorf("point %s came after %s: pages are not in ID order", p.ID, after)
-					}
-					id := p.ID
-					after = &id
-				}
-				if err := dst.Write(ctx, part, page.Points); err != nil {
-					return fmt.Errorf("write %d native points: %w", len(page.Points), err)
-				}
-				if page.Done {
-					return nil
-				}
-			}
+			return rawCopy(ctx, r, w, part, format)
 		})
 		if err != nil {
 			t.Fatalf("partition %q: %v", part, err)
@@ -416,4 +396,50 @@ func nativeCopy(t *testing.T, h Harness, src adapters.Source, def *adapters.Coll
 	}
 	defer copySrc.Close()
 	AssertSameData(t, src, copySrc)
+}
+
+// rawCopy copies one partition page by page with ReadRaw and WriteRaw,
+// checking every page came raw and in ID order.
+func rawCopy(ctx context.Context, r adapters.RawReader, w adapters.RawWriter, part, format string) error {
+	var after *adapters.ID
+	for limit := 7; ; limit = 500 {
+		page, err := r.ReadRaw(ctx, adapters.ReadRequest{Partition: part, After: after, Limit: limit})
+		if err != nil {
+			return err
+		}
+		if len(page.Points) > 0 {
+			return fmt.Errorf("a page of %d points after %v came in the neutral model; want %s", len(page.Points), after, format)
+		}
+		b := page.Batch
+		n := 0
+		if b != nil {
+			n = b.Len()
+		}
+		if n > limit {
+			return fmt.Errorf("raw page of %d points for limit %d", n, limit)
+		}
+		for i := 0; i < n; i++ {
+			if after != nil && !after.Less(b.ID(i)) {
+				return fmt.Errorf("point %s came after %s: pages are not in ID order", b.ID(i), after)
+			}
+			id := b.ID(i)
+			after = &id
+		}
+		if n > 0 {
+			// Two writes of a sliced batch: slices must stand alone.
+			k := n / 2
+			if err := w.WriteRaw(ctx, part, b.Slice(0, k)); err != nil {
+				return fmt.Errorf("write %d raw points: %w", k, err)
+			}
+			if err := w.WriteRaw(ctx, part, b.Slice(k, n)); err != nil {
+				return fmt.Errorf("write %d raw points: %w", n-k, err)
+			}
+		}
+		if page.Done {
+			return nil
+		}
+		if n == 0 {
+			return fmt.Errorf("empty raw page that is not the last one")
+		}
+	}
 }

@@ -25,13 +25,21 @@
 //	                  definition verbatim... },
 //	  "partitions": [
 //	    {"name": "", "status": "", "file": "points.jsonl.gz", "count": 5000,
-//	     "sha256": "<hex of the file's bytes>", "first_id": 1, "last_id": 9000}
+//	     "sha256": "<hex of the file's bytes>", "size": 181234,
+//	     "first_id": 1, "last_id": 9000}
 //	  ]
 //	}
 //
 // "complete" is false from the moment a writer starts until it has closed,
 // synced and checksummed every points file; an incomplete dump is refused as
-// a source (resume the run that wrote it, or write it again).
+// a source (resume the run that wrote it, or write it again). "size" (bytes)
+// is absent in dumps written before vecmig recorded it.
+//
+// Before a migration writes anything, its plan reads every points file in
+// full (Source.CheckSource): a file that is missing, cut short, changed or
+// holding another number of points than the manifest says stops the run
+// with one line naming the file. A read that meets such a file anyway
+// fails with the same message.
 //
 // A points file has one JSON object per line, one line per point, in
 // strictly ascending ID order (integers first, then UUIDs):

@@ -580,8 +580,6 @@ func TestWriteChecks(t *testing.T) {
 	ps := fx.Points["alpha"]
 	err = sink.Write(ctx, "alpha", []adapters.Point{ps[1], ps[0]})
 	wantKind(t, "write out of order", err, adapters.KindInvalid)
-	err = sink.Write(ctx, "alpha", []adapters.Point{{ID: ps[0].ID, Native: []byte{1}}})
-	wantKind(t, "write a point in an engine's own encoding", err, adapters.KindInvalid)
 }
 
 func TestAppendIncompatible(t *testing.T) {

@@ -35,15 +35,18 @@ type manifest struct {
 	Partitions []*partEntry         `json:"partitions"`
 }
 
-// partEntry describes one points file. Count, SHA256 and the ids are final
+// partEntry describes one points file. Count, SHA256, Size and the ids are final
 // once the manifest is complete; in an incomplete manifest they describe the
 // file as it was when its writer last closed it (SHA256 "" when never).
 type partEntry struct {
-	Name    string       `json:"name"`
-	Status  string       `json:"status,omitempty"`
-	File    string       `json:"file"`
-	Count   uint64       `json:"count"`
-	SHA256  string       `json:"sha256"`
+	Name   string `json:"name"`
+	Status string `json:"status,omitempty"`
+	File   string `json:"file"`
+	Count  uint64 `json:"count"`
+	SHA256 string `json:"sha256"`
+	// Size is the file's length in bytes; 0 in dumps written before vecmig
+	// recorded it (then only the checksum tells a cut file).
+	Size    int64        `json:"size,omitempty"`
 	FirstID *adapters.ID `json:"first_id"`
 	LastID  *adapters.ID `json:"last_id"`
 }

@@ -117,8 +117,8 @@ func (s *Sink) Exists(_ context.Context) (bool, error) {
 func (s *Sink) Prepare(_ context.Context, def *adapters.Collection, onExists adapters.OnExists) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if onExists != adapters.ExistsFail && onExists != adapters.ExistsAppend && onExists != adapters.ExistsRecreate {
-		return s.errorf(adapters.KindInvalid, "on-exists %q: use fail, append or recreate", onExists)
+	if err := s.checkOnExists(onExists); err != nil {
+		return err
 	}
 	s.closeActive()
 	s.prepared, s.m, s.parts = false, nil, nil
@@ -127,11 +127,11 @@ func (s *Sink) Prepare(_ context.Context, def *adapters.Collection, onExists ada
 	_, statErr := os.Lstat(s.path(manifestName))
 	switch {
 	case statErr == nil && onExists == adapters.ExistsFail:
-		return s.errorf(adapters.KindExists, "a dump already exists here (%s); use --on-exists append to continue it or recreate to replace it, or pick another directory", manifestName)
+		return s.exists()
 	case errors.Is(err, errNoManifest):
 		m = nil
 	case err != nil:
-		return s.errorf(adapters.KindInvalid, "%v; vecmig will not touch this directory: move it away or pick another one", err)
+		return s.untouchable(err)
 	}
 	if err := os.MkdirAll(s.dir, dirMode); err != nil {
 		return s.errorf(adapters.KindUnknown, "create the dump directory: %w", err)
@@ -148,9 +148,10 @@ func (s *Sink) Prepare(_ context.Context, def *adapters.Collection, onExists ada
 			return err
 		}
 	} else {
-		if m, err = s.fresh(def); err != nil {
+		if err := adapters.FindingsError(s.strayFindings(def, nil)); err != nil {
 			return err
 		}
+		m = s.fresh(def)
 	}
 	if err := writeManifest(s.dir, m); err != nil {
 		return s.errorf(adapters.KindUnknown, "write %s: %w", manifestName, err)
@@ -163,9 +164,9 @@ func (s *Sink) Prepare(_ context.Context, def *adapters.Collection, onExists ada
 	return nil
 }
 
-// fresh plans a new dump of def, refusing to overwrite files that no
-// manifest accounts for.
-func (s *Sink) fresh(def *adapters.Collection) (*manifest, error) {
+// fresh plans a new dump of def (strayFindings says whether its files
+// would overwrite others).
+func (s *Sink) fresh(def *adapters.Collection) *manifest {
 	m := &manifest{
 		Format:     formatName,
 		Version:    formatVersion,
@@ -176,23 +177,18 @@ func (s *Sink) fresh(def *adapters.Collection) (*manifest, error) {
 	status := partitionStatuses(def)
 	for _, name := range def.PartitionNames() {
 		file := pointsFileName(def.Partitioned, name, s.gzipNew, taken)
-		if _, err := os.Lstat(s.path(file)); err == nil {
-			return nil, s.errorf(adapters.KindExists, "%s exists but no %s accounts for it; move it away or pick another directory", file, manifestName)
-		}
 		m.Partitions = append(m.Partitions, &partEntry{Name: name, Status: status[name], File: file})
 	}
-	return m, nil
+	return m
 }
 
 // merge makes the existing manifest m ready to continue with def: the same
 // vectors, partitions added for def's new ones, statuses from def.
 func (s *Sink) merge(m *manifest, def *adapters.Collection) error {
-	old := m.Collection
-	if old.Engine != def.Engine || old.Partitioned != def.Partitioned || !sameVectors(old.Vectors, def.Vectors) {
-		return s.errorf(adapters.KindIncompatible,
-			"the dump holds %s collection %q (partitioned %v, vectors %v), which differs from %s collection %q (partitioned %v, vectors %v); use --on-exists recreate to replace it, or another directory",
-			old.Engine, old.Name, old.Partitioned, old.Vectors, def.Engine, def.Name, def.Partitioned, def.Vectors)
+	if err := adapters.FindingsError(s.appendFindings(m, def)); err != nil {
+		return err
 	}
+	old := m.Collection
 	merged := cloneCollection(def)
 	inDef := map[string]bool{}
 	for _, p := range def.Partitions {
@@ -255,13 +251,6 @@ func (s *Sink) Write(ctx context.Context, partition string, points []adapters.Po
 	ps := s.parts[partition]
 	if ps == nil {
 		return s.errorf(adapters.KindInvalid, "partition %q is not in the collection definition given to Prepare; the dump has %s", partition, s.m.partitionNames())
-	}
-	for i := range points {
-		if points[i].Native != nil {
-			// Its vectors and payload are in the engine's encoding only:
-			// writing the neutral fields would lose them.
-			return s.errorf(adapters.KindInvalid, "point %s carries an engine's own encoding (%T), which a dump does not hold; this is a bug in the caller", points[i].ID, points[i].Native)
-		}
 	}
 	for i := 1; i < len(points); i++ {
 		if !points[i-1].ID.Less(points[i].ID) {
@@ -519,7 +508,7 @@ func (s *Sink) deactivate(save bool) error {
 		return s.errorf(adapters.KindUnknown, "close %s: %w", ps.e.File, err)
 	}
 	s.act, s.f = nil, nil
-	ps.e.Count, ps.e.SHA256, ps.e.FirstID, ps.e.LastID = ps.count, hex.EncodeToString(ps.h.Sum(nil)), ps.first, ps.last
+	ps.e.Count, ps.e.SHA256, ps.e.Size, ps.e.FirstID, ps.e.LastID = ps.count, hex.EncodeToString(ps.h.Sum(nil)), ps.size, ps.first, ps.last
 	// Saving the checksum now spares a resumed run from rewriting this
 	// file; skip it when the manifest is bigger than the file.
 	if save && ps.size >= int64(len(s.m.Partitions))*256 {
@@ -618,16 +607,4 @@ func partitionStatuses(c *adapters.Collection) map[string]string {
 		m[p.Name] = p.Status
 	}
 	return m
-}
-
-func sameVectors(a, b map[string]adapters.VectorSpec) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, va := range a {
-		if vb, ok := b[k]; !ok || va != vb {
-			return false
-		}
-	}
-	return true
 }

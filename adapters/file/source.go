@@ -172,7 +172,7 @@ func (s *Source) Get(ctx context.Context, partition string, ids []adapters.ID) (
 func (s *Source) openReader(e *partEntry) (*partReader, error) {
 	sc, err := openScanner(s.path(e.File))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, s.errorf(adapters.KindInvalid, "points file %s of partition %q is missing; the dump is damaged, write it again", e.File, e.Name)
+		return nil, s.damaged(e, missingFact())
 	}
 	if err != nil {
 		return nil, s.errorf(adapters.KindUnknown, "open points file: %w", err)
@@ -260,14 +260,8 @@ func (r *partReader) peekNext(ctx context.Context) (adapters.Point, bool, error)
 	_, p, err := r.sc.next()
 	switch {
 	case errors.Is(err, io.EOF):
-		if sum := r.sc.sum(); sum != r.e.SHA256 {
-			return adapters.Point{}, false, r.d.errorf(adapters.KindInvalid,
-				"dump file %s is corrupt: sha256 %s, expected %s (from %s); the file changed after the dump was written, write the dump again",
-				r.e.File, sum, r.e.SHA256, manifestName)
-		}
-		if n := uint64(r.sc.lines); n != r.e.Count {
-			return adapters.Point{}, false, r.d.errorf(adapters.KindInvalid,
-				"dump file %s holds %d points but %s says %d; the dump is damaged, write it again", r.e.File, n, manifestName, r.e.Count)
+		if facts := endFacts(r.e, r.sc, ""); len(facts) > 0 {
+			return adapters.Point{}, false, r.d.damaged(r.e, facts...)
 		}
 		r.done = true
 		return adapters.Point{}, false, nil
@@ -278,13 +272,14 @@ func (r *partReader) peekNext(ctx context.Context) (adapters.Point, bool, error)
 	return p, true, nil
 }
 
+// fileError words a failed read. A damaged file is reported as
+// CheckSource reports it.
 func (r *partReader) fileError(err error) error {
-	var ce *corruptError
-	switch {
-	case errors.As(err, &ce), errors.Is(err, errCutShort):
-		return r.d.errorf(adapters.KindInvalid, "dump file %s is corrupt: %w; write the dump again", r.e.File, err)
+	broken, ok := brokenFact(r.sc, r.e, err)
+	if !ok {
+		return r.d.errorf(adapters.KindUnknown, "read dump file %s: %w", r.e.File, err)
 	}
-	return r.d.errorf(adapters.KindUnknown, "read dump file %s: %w", r.e.File, err)
+	return r.d.damaged(r.e, restFacts(r.e, r.sc, broken)...)
 }
 
 // cloneCollection copies a definition so callers cannot change ours.

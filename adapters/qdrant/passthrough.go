@@ -15,12 +15,13 @@ import (
 	"github.com/vecmig/vecmig/adapters"
 )
 
-// The native pass-through between two Qdrant servers.
+// The raw pass-through between two Qdrant servers (adapters.RawReader,
+// adapters.RawWriter).
 //
-// A point read natively keeps the bytes of the RetrievedPoint message the
-// source sent (Point.Native is a []byte, a slice of the scroll answer), and
-// the sink writes them as a PointStruct without decoding a single vector
-// or payload value. The two messages share their wire form:
+// A raw page keeps the bytes of the RetrievedPoint messages the source
+// sent (rawPoints, slices of the scroll answer), and the sink writes them
+// as PointStructs without decoding a single vector or payload value. The
+// two messages share their wire form:
 //
 //	RetrievedPoint            PointStruct
 //	1 id       PointId        1 id       PointId
@@ -28,9 +29,11 @@ import (
 //	4 vectors  VectorsOutput  4 vectors  Vectors (same fields and numbers)
 //	5 shard_key, 6 order_value: not part of a point; dropped
 //
-// so the sink only renumbers the payload field. A RetrievedPoint carrying
-// any other field (a newer server) is not passed through: its page is read
-// the ordinary way, through the neutral model.
+// so the sink only renumbers the payload field. A page with a point
+// carrying any other field (a newer server) does not travel raw: it is
+// decoded into the neutral model (RawPage.Points) and written with Write.
+// TestWireFieldNumbers holds the numbers below against the go-client's
+// descriptors.
 //
 // The raw messages travel through gRPC as bytes, with a codec of their own
 // (rawCodec): decoding a scroll answer into the unknown fields of an empty
@@ -38,14 +41,94 @@ import (
 // vecmig's CPU in a Qdrant copy (pooled buffers cleared whole, the unknown
 // fields grown field by field, and a copy each way).
 
-// PointFormat names the encoding of a Qdrant point's Point.Native.
+// PointFormat names the raw encoding of Qdrant points.
 const PointFormat = "qdrant.RetrievedPoint"
 
-// NativeFormat tells migrate that points can be read in Qdrant's encoding.
-func (s *Source) NativeFormat() string { return PointFormat }
+// RawFormat tells migrate that pages can be read in Qdrant's encoding.
+func (s *Source) RawFormat() string { return PointFormat }
 
-// AcceptsNative tells migrate that the sink writes Qdrant-encoded points.
-func (s *Sink) AcceptsNative(format string) bool { return format == PointFormat }
+// AcceptsRaw tells migrate that the sink writes Qdrant-encoded points.
+func (s *Sink) AcceptsRaw(format string) bool { return format == PointFormat }
+
+// rawPoints is a batch in PointFormat: each point's RetrievedPoint bytes,
+// with its id read from them.
+type rawPoints struct {
+	ids  []adapters.ID
+	msgs [][]byte
+}
+
+func (b rawPoints) Len() int                         { return len(b.ids) }
+func (b rawPoints) ID(i int) adapters.ID             { return b.ids[i] }
+func (b rawPoints) Slice(i, j int) adapters.RawBatch { return b.sub(i, j) }
+func (b rawPoints) sub(i, j int) rawPoints           { return rawPoints{b.ids[i:j], b.msgs[i:j]} }
+
+// neutral decodes the points, for messages; a point that does not decode
+// is left out.
+func (b rawPoints) neutral() []adapters.Point {
+	out := make([]adapters.Point, 0, len(b.msgs))
+	for _, m := range b.msgs {
+		var rp qdrant.RetrievedPoint
+		if proto.Unmarshal(m, &rp) != nil {
+			continue
+		}
+		if p, err := neutralPoint(&rp); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// ReadRaw reads the page Read would return, as the points' own bytes.
+func (s *Source) ReadRaw(ctx context.Context, req adapters.ReadRequest) (adapters.RawPage, error) {
+	scroll, limit, err := s.scrollRequest(req)
+	if err != nil {
+		return adapters.RawPage{}, err
+	}
+	cctx, cancel := s.c.call(ctx)
+	defer cancel()
+	raw, err := s.c.scrollRaw(cctx, scroll)
+	if err != nil {
+		return adapters.RawPage{}, s.c.readError(ctx, err, "scroll", req.Partition)
+	}
+	b, hasNext, ok, err := parseScroll(raw)
+	if err != nil {
+		return adapters.RawPage{}, fmt.Errorf("%s: %s: the server's answer cannot be read: %w", s.c.prefix, partitionWhat("scroll", req.Partition), err)
+	}
+	if !ok {
+		// A field the pass-through does not know: this page goes through
+		// the neutral model.
+		var resp qdrant.ScrollResponse
+		if err := proto.Unmarshal(raw, &resp); err != nil {
+			return adapters.RawPage{}, fmt.Errorf("%s: %s: the server's answer cannot be read: %w", s.c.prefix, partitionWhat("scroll", req.Partition), err)
+		}
+		page, err := s.page(resp.GetResult(), resp.GetNextPageOffset() == nil, req, limit)
+		return adapters.RawPage{Points: page.Points, Done: page.Done}, err
+	}
+	skip := req.After != nil && b.Len() > 0 && b.ids[0] == *req.After
+	i, j, done := window(b.Len(), skip, limit, !hasNext)
+	return adapters.RawPage{Batch: b.sub(i, j), Done: done}, nil
+}
+
+// WriteRaw upserts a batch read by ReadRaw and waits until it is applied.
+func (s *Sink) WriteRaw(ctx context.Context, partition string, batch adapters.RawBatch) error {
+	b, ok := batch.(rawPoints)
+	if !ok {
+		return adapters.Errorf(adapters.KindInvalid, "%s: a batch of %T is not in %s; this is a bug in the caller", s.c.prefix, batch, PointFormat)
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	sel, err := s.c.selector(partition)
+	if err != nil {
+		return err
+	}
+	cctx, cancel := s.c.call(ctx)
+	defer cancel()
+	if err := s.c.upsertRaw(cctx, sel, b); err != nil {
+		return s.writeError(ctx, err, partition, b.Len(), b.ids[0], b.ids[b.Len()-1], b.neutral)
+	}
+	return nil
+}
 
 // Field numbers of the messages read and written as bytes.
 const (
@@ -104,27 +187,27 @@ func (c *conn) scrollRaw(ctx context.Context, req *qdrant.ScrollPoints) ([]byte,
 	return raw, nil
 }
 
-// parseScroll splits a ScrollResponse into points whose Native is their
-// RetrievedPoint bytes. ok is false when a point has a field the
-// pass-through does not know; the caller then decodes the page as usual.
-func parseScroll(b []byte) (pts []adapters.Point, hasNext, ok bool, err error) {
+// parseScroll splits a ScrollResponse into its points' RetrievedPoint
+// bytes. ok is false when a point has a field the pass-through does not
+// know; the caller then decodes the page as usual.
+func parseScroll(b []byte) (pts rawPoints, hasNext, ok bool, err error) {
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
-			return nil, false, false, protowire.ParseError(n)
+			return rawPoints{}, false, false, protowire.ParseError(n)
 		}
 		b = b[n:]
 		if typ != protowire.BytesType || (num != scrollNextOffset && num != scrollResult) {
 			// time, usage: nothing a copy needs.
 			if n = protowire.ConsumeFieldValue(num, typ, b); n < 0 {
-				return nil, false, false, protowire.ParseError(n)
+				return rawPoints{}, false, false, protowire.ParseError(n)
 			}
 			b = b[n:]
 			continue
 		}
 		v, n := protowire.ConsumeBytes(b)
 		if n < 0 {
-			return nil, false, false, protowire.ParseError(n)
+			return rawPoints{}, false, false, protowire.ParseError(n)
 		}
 		b = b[n:]
 		if num == scrollNextOffset {
@@ -133,9 +216,10 @@ func parseScroll(b []byte) (pts []adapters.Point, hasNext, ok bool, err error) {
 		}
 		id, known, err := retrievedPointID(v)
 		if err != nil || !known {
-			return nil, false, known, err
+			return rawPoints{}, false, known, err
 		}
-		pts = append(pts, adapters.Point{ID: id, Native: v[:len(v):len(v)]})
+		pts.ids = append(pts.ids, id)
+		pts.msgs = append(pts.msgs, v[:len(v):len(v)])
 	}
 	return pts, hasNext, true, nil
 }
@@ -258,7 +342,7 @@ func eachField(b []byte, fn func(num protowire.Number, field []byte)) error {
 			return protowire.ParseError(n)
 		}
 		if typ != protowire.BytesType {
-			return fmt.Errorf("field %d of a native point is not length-delimited", num)
+			return fmt.Errorf("field %d of a raw point is not length-delimited", num)
 		}
 		m := protowire.ConsumeFieldValue(num, typ, b[n:])
 		if m < 0 {
@@ -267,7 +351,7 @@ func eachField(b []byte, fn func(num protowire.Number, field []byte)) error {
 		switch num {
 		case retrievedID, retrievedPayload, retrievedVectors, retrievedShardKey, retrievedOrder:
 		default:
-			return fmt.Errorf("field %d of a native point is not one vecmig can write", num)
+			return fmt.Errorf("field %d of a raw point is not one vecmig can write", num)
 		}
 		fn(num, b[:n+m])
 		b = b[n+m:]
@@ -275,14 +359,12 @@ func eachField(b []byte, fn func(num protowire.Number, field []byte)) error {
 	return nil
 }
 
-// upsertRaw writes points, native or neutral, in one UpsertPoints with
-// wait=true, encoded by hand around the native points' bytes.
-func (c *conn) upsertRaw(ctx context.Context, sel *qdrant.ShardKeySelector, points []adapters.Point) error {
+// upsertRaw writes raw points in one UpsertPoints with wait=true, encoded
+// by hand around their bytes.
+func (c *conn) upsertRaw(ctx context.Context, sel *qdrant.ShardKeySelector, b rawPoints) error {
 	size := 16 + len(c.coll)
-	for i := range points {
-		if b, ok := points[i].Native.([]byte); ok {
-			size += len(b) + 8
-		}
+	for _, m := range b.msgs {
+		size += len(m) + 8
 	}
 	buf := make([]byte, 0, size)
 	buf = protowire.AppendTag(buf, upsertCollection, protowire.BytesType)
@@ -290,49 +372,19 @@ func (c *conn) upsertRaw(ctx context.Context, sel *qdrant.ShardKeySelector, poin
 	buf = protowire.AppendTag(buf, upsertWait, protowire.VarintType)
 	buf = protowire.AppendVarint(buf, 1)
 	var err error
-	for i := range points {
-		p := &points[i]
-		switch nat := p.Native.(type) {
-		case []byte:
-			if buf, err = appendPointStruct(buf, nat); err != nil {
-				return adapters.Errorf(adapters.KindInvalid, "%s: point %s: %w", c.prefix, p.ID, err)
-			}
-		case nil:
-			ps, err := qdrantPoint(p)
-			if err != nil {
-				return adapters.Errorf(adapters.KindInvalid, "%s: point %s cannot be written: %w", c.prefix, p.ID, err)
-			}
-			b, err := proto.Marshal(ps)
-			if err != nil {
-				return adapters.Errorf(adapters.KindInvalid, "%s: point %s cannot be encoded: %w", c.prefix, p.ID, err)
-			}
-			buf = protowire.AppendTag(buf, upsertPoints, protowire.BytesType)
-			buf = protowire.AppendBytes(buf, b)
-		default:
-			return adapters.Errorf(adapters.KindInvalid, "%s: point %s carries a native encoding (%T) that is not Qdrant's", c.prefix, p.ID, nat)
+	for i, m := range b.msgs {
+		if buf, err = appendPointStruct(buf, m); err != nil {
+			return adapters.Errorf(adapters.KindInvalid, "%s: point %s: %w", c.prefix, b.ids[i], err)
 		}
 	}
 	if sel != nil {
-		b, err := proto.Marshal(sel)
+		sb, err := proto.Marshal(sel)
 		if err != nil {
 			return err
 		}
 		buf = protowire.AppendTag(buf, upsertShardKeySel, protowire.BytesType)
-		buf = protowire.AppendBytes(buf, b)
+		buf = protowire.AppendBytes(buf, sb)
 	}
 	req := rawMessage(buf)
 	return c.client.GetConnection().Invoke(ctx, qdrant.Points_Upsert_FullMethodName, &req, &qdrant.PointsOperationResponse{}, rawCall)
-}
-
-// neutralOf returns p in the neutral model, decoding a native point.
-func neutralOf(p *adapters.Point) (adapters.Point, error) {
-	b, ok := p.Native.([]byte)
-	if !ok {
-		return *p, nil
-	}
-	var rp qdrant.RetrievedPoint
-	if err := proto.Unmarshal(b, &rp); err != nil {
-		return adapters.Point{}, err
-	}
-	return neutralPoint(&rp)
 }

@@ -63,6 +63,9 @@ type conn struct {
 	restPort int
 	timeout  time.Duration
 	version  string // server version from HealthCheck
+	// endpoint and cfg open the server's snapshot API (servercopy.go).
+	endpoint *adapters.Endpoint
+	cfg      adapters.Config
 }
 
 // apiKey sends the key as gRPC metadata. It replaces the go-client's own
@@ -82,11 +85,13 @@ func dial(ctx context.Context, ep *adapters.Endpoint, cfg adapters.Config) (*con
 	}
 	addr := ep.HostPort(DefaultGRPCPort)
 	c := &conn{
-		coll:    ep.Name,
-		ep:      "qdrant://" + addr + "/" + ep.Name,
-		prefix:  "qdrant " + addr + "/" + ep.Name,
-		addr:    addr,
-		timeout: cfg.Timeout,
+		coll:     ep.Name,
+		ep:       "qdrant://" + addr + "/" + ep.Name,
+		prefix:   "qdrant " + addr + "/" + ep.Name,
+		addr:     addr,
+		timeout:  cfg.Timeout,
+		endpoint: ep,
+		cfg:      cfg,
 	}
 	if c.timeout <= 0 {
 		c.timeout = defaultTimeout
@@ -195,7 +200,7 @@ func (c *conn) classify(ctx context.Context, err error, what string) error {
 	case codes.NotFound:
 		return adapters.Errorf(adapters.KindNotFound, "%s: %s: collection %q or a part of it does not exist (%s); list the collections with 'vecmig inspect %s'", c.prefix, what, c.coll, msg, c.ep)
 	case codes.InvalidArgument:
-		return adapters.Errorf(adapters.KindInvalid, "%s: %s: the server rejected the request: %s", c.prefix, what, msg)
+		return adapters.Errorf(adapters.KindInvalid, "%s: %s: the server rejected the request: %s", c.prefix, what, adapters.ShortMessage(msg))
 	case codes.AlreadyExists:
 		return adapters.Errorf(adapters.KindExists, "%s: %s: %s", c.prefix, what, msg)
 	}

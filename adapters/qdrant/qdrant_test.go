@@ -228,10 +228,10 @@ func TestMissingCollection(t *testing.T) {
 	if adapters.KindOf(err) != adapters.KindNotFound || !strings.Contains(err.Error(), strconv.Quote(name)) {
 		t.Errorf("describe = %v; want KindNotFound naming %q", err, name)
 	}
-	for _, native := range []bool{false, true} {
-		_, err = src.Read(ctx, adapters.ReadRequest{Limit: 10, Native: native})
+	for _, raw := range []bool{false, true} {
+		_, err = readPage(ctx, src, adapters.ReadRequest{Limit: 10}, raw)
 		if adapters.KindOf(err) != adapters.KindNotFound || !strings.Contains(err.Error(), strconv.Quote(name)) {
-			t.Errorf("read (native %v) = %v; want KindNotFound naming %q", native, err, name)
+			t.Errorf("read (raw %v) = %v; want KindNotFound naming %q", raw, err, name)
 		}
 	}
 	_, err = src.Count(ctx, "")
@@ -264,7 +264,7 @@ func TestDimensionMismatch(t *testing.T) {
 }
 
 // Transient errors are retryable, for reads and writes of neutral and of
-// native points alike.
+// raw pages alike.
 func TestTransientErrorsAreRetryable(t *testing.T) {
 	tg := qdranttest.Instance(t, 1)
 	p := qdranttest.StartProxy(t, tg)
@@ -275,28 +275,27 @@ func TestTransientErrorsAreRetryable(t *testing.T) {
 	src := openSource(t, url, adapters.Config{})
 	sink := openSink(t, url, adapters.Config{})
 
-	for _, native := range []bool{false, true} {
+	for _, raw := range []bool{false, true} {
 		p.GRPC.Inject(faultproxy.Fault{Match: "Scroll", Times: 1, Code: codes.Unavailable})
-		_, err := src.Read(ctx, adapters.ReadRequest{Limit: 5, Native: native})
+		_, err := readPage(ctx, src, adapters.ReadRequest{Limit: 5}, raw)
 		if ok, _ := adapters.IsRetryable(err); !ok {
-			t.Errorf("read (native %v) while the server is unavailable = %v; want a retryable error", native, err)
+			t.Errorf("read (raw %v) while the server is unavailable = %v; want a retryable error", raw, err)
 		}
-		page, err := src.Read(ctx, adapters.ReadRequest{Limit: 5, Native: native})
-		if err != nil || len(page.Points) != 5 {
-			t.Fatalf("read (native %v) again = %d points, %v; want 5, nil", native, len(page.Points), err)
+		page, err := readPage(ctx, src, adapters.ReadRequest{Limit: 5}, raw)
+		if err != nil || page.len() != 5 {
+			t.Fatalf("read (raw %v) again = %d points, %v; want 5, nil", raw, page.len(), err)
 		}
-		pts := page.Points[:3]
 
 		p.GRPC.Inject(faultproxy.Fault{Match: "Upsert", Times: 1, Code: codes.Unavailable})
-		err = sink.Write(ctx, "", pts)
+		err = writePage(ctx, sink, page, 3)
 		if ok, _ := adapters.IsRetryable(err); !ok {
-			t.Errorf("write (native %v) while the server is unavailable = %v; want a retryable error", native, err)
+			t.Errorf("write (raw %v) while the server is unavailable = %v; want a retryable error", raw, err)
 		}
 
 		p.GRPC.Inject(faultproxy.Fault{Match: "Upsert", Times: 1, Code: codes.ResourceExhausted, RetryAfter: 3 * time.Second})
-		err = sink.Write(ctx, "", pts)
+		err = writePage(ctx, sink, page, 3)
 		if ok, after := adapters.IsRetryable(err); !ok || after != 3*time.Second {
-			t.Errorf("write (native %v) when rate limited = %v (retry after %v); want retryable after 3s", native, err, after)
+			t.Errorf("write (raw %v) when rate limited = %v (retry after %v); want retryable after 3s", raw, err, after)
 		}
 	}
 
@@ -360,14 +359,15 @@ func TestInspect(t *testing.T) {
 	}
 }
 
-// A Source cannot write: its method set is the read-only contract.
+// A Source cannot write: its method set is the read-only contract, and
+// the snapshot copy, which writes only to a Sink.
 func TestSourceHasNoWriteMethods(t *testing.T) {
 	var got []string
 	typ := reflect.TypeOf(&qdrant.Source{})
 	for i := 0; i < typ.NumMethod(); i++ {
 		got = append(got, typ.Method(i).Name)
 	}
-	want := "Close,Count,Describe,Endpoint,Get,NativeFormat,Read,Version"
+	want := "Close,CopyMethod,CopyTo,Count,Describe,Endpoint,Get,PlanCopy,RawFormat,Read,ReadRaw,Version"
 	if strings.Join(got, ",") != want {
 		t.Errorf("Source methods = %s; want %s", strings.Join(got, ","), want)
 	}
@@ -392,67 +392,6 @@ func TestAppendChecksVectors(t *testing.T) {
 	}
 	if n, err := openSource(t, url, config(tg)).Count(adaptertest.Ctx(t), ""); err != nil || n != 10 {
 		t.Errorf("after a refused recreate Count = %d, %v; want 10 (nothing deleted)", n, err)
-	}
-}
-
-func readNative(t *testing.T, src adapters.Source, limit int) []adapters.Point {
-	t.Helper()
-	page, err := src.Read(adaptertest.Ctx(t), adapters.ReadRequest{Limit: limit, Native: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range page.Points {
-		if _, ok := p.Native.([]byte); !ok || p.Vectors != nil || p.Payload != nil {
-			t.Fatalf("point %s was not read natively", p.ID)
-		}
-	}
-	return page.Points
-}
-
-// One batch may mix native and neutral points; a neutral point that does
-// not fit is named.
-func TestNativeMixedBatch(t *testing.T) {
-	tg := qdranttest.Instance(t, 1)
-	from, fx := loaded(t, tg, "qdrant_int_dense", 20)
-	pts := readNative(t, openSource(t, from, config(tg)), 10)
-
-	to := tg.Endpoint(tg.NewName(t, fx.Name+"_mixed"))
-	sink := openSink(t, to, config(tg))
-	ctx := adaptertest.Ctx(t)
-	d := *describe(t, from, config(tg))
-	if err := sink.Prepare(ctx, &d, adapters.ExistsFail); err != nil {
-		t.Fatal(err)
-	}
-	neutral := fx.Points[""][15]
-	if err := sink.Write(ctx, "", append(pts[:5:5], neutral)); err != nil {
-		t.Fatalf("write 5 native and 1 neutral point: %v", err)
-	}
-	got, err := adaptertest.ReadAll(ctx, openSource(t, to, config(tg)), "", 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := append(append([]adapters.Point{}, fx.Points[""][:5]...), neutral)
-	adaptertest.AssertPoints(t, verifyComparer(d), want, got)
-
-	bad := adapters.Point{ID: adapters.NumID(9002), Vectors: map[string]adapters.Vector{"": {Dense: make([]float32, 31)}}}
-	bad.Vectors[""].Dense[0] = 1
-	err = sink.Write(ctx, "", append(pts[5:10:10], bad))
-	if adapters.KindOf(err) != adapters.KindInvalid || !strings.Contains(err.Error(), "point 9002: vector (unnamed) has 31 dimensions") {
-		t.Errorf("write with a 31-d neutral point = %v; want KindInvalid naming point 9002", err)
-	}
-}
-
-// A native batch the target rejects names the native point that does not
-// fit, decoded for the message.
-func TestNativeRejectedNamesPoint(t *testing.T) {
-	tg := qdranttest.Instance(t, 1)
-	from, _ := loaded(t, tg, "qdrant_int_dense", 5)
-	pts := readNative(t, openSource(t, from, config(tg)), 5)
-
-	to, _ := loaded(t, tg, "qdrant_named", 5)
-	err := openSink(t, to, config(tg)).Write(adaptertest.Ctx(t), "", pts)
-	if adapters.KindOf(err) != adapters.KindInvalid || !strings.Contains(err.Error(), "point 1: vector (unnamed) is not declared") {
-		t.Errorf("write unnamed-vector points into a named-vector collection = %v; want KindInvalid naming point 1", err)
 	}
 }
 

@@ -78,10 +78,10 @@ func TestMessagesOverFourMiB(t *testing.T) {
 	if err := openSink(t, tg.Endpoint(name), config(tg)).Write(ctx, "", pts); err != nil {
 		t.Fatalf("write one %d-point batch of %d-d vectors: %v", n, dim, err)
 	}
-	for _, native := range []bool{false, true} {
-		page, err := openSource(t, tg.Endpoint(name), config(tg)).Read(ctx, adapters.ReadRequest{Limit: n, Native: native})
-		if err != nil || len(page.Points) != n {
-			t.Fatalf("read one page of %d (native %v) = %d points, %v", n, native, len(page.Points), err)
+	for _, raw := range []bool{false, true} {
+		page, err := readPage(ctx, openSource(t, tg.Endpoint(name), config(tg)), adapters.ReadRequest{Limit: n}, raw)
+		if err != nil || page.len() != n {
+			t.Fatalf("read one page of %d (raw %v) = %d points, %v", n, raw, page.len(), err)
 		}
 	}
 }

@@ -3,7 +3,6 @@ package qdrant
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 
@@ -64,7 +63,7 @@ func (s *Sink) Prepare(ctx context.Context, def *adapters.Collection, onExists a
 				return s.c.classify(ctx, err, "delete collection")
 			}
 		case adapters.ExistsFail, "":
-			return adapters.Errorf(adapters.KindExists, "%s: collection %q exists on the target; use --on-exists append to write into it or recreate to replace it", s.c.prefix, s.c.coll)
+			return s.existsErr()
 		default:
 			return adapters.Errorf(adapters.KindInvalid, "%s: --on-exists %q is not one of fail, append, recreate", s.c.prefix, onExists)
 		}
@@ -211,17 +210,11 @@ func (s *Sink) keep(ctx context.Context, def *adapters.Collection) error {
 		return err
 	}
 	s.setVectors(have.Vectors)
-	if diff := vectorDiff(def.Vectors, have.Vectors); diff != "" {
-		return adapters.Errorf(adapters.KindIncompatible, "%s: the existing collection does not match the source: %s; use --on-exists recreate to replace it, or another target name", s.c.prefix, diff)
+	if err := adapters.FindingsError(s.appendFindings(def, have)); err != nil {
+		return err
 	}
 	if !def.Partitioned {
-		if have.Partitioned {
-			return adapters.Errorf(adapters.KindIncompatible, "%s: the existing collection uses custom shard keys but the source has no partitions; use another target name", s.c.prefix)
-		}
 		return nil
-	}
-	if !have.Partitioned {
-		return adapters.Errorf(adapters.KindIncompatible, "%s: the source has partitions (%s) but the existing collection does not use custom shard keys; use --on-exists recreate or another target name", s.c.prefix, strings.Join(def.PartitionNames(), ", "))
 	}
 	got := map[string]bool{}
 	for _, p := range have.Partitions {
@@ -238,33 +231,6 @@ func (s *Sink) keep(ctx context.Context, def *adapters.Collection) error {
 	cctx, cancel := s.c.call(ctx)
 	defer cancel()
 	return s.createShardKeys(cctx, ctx, keys, got)
-}
-
-// vectorDiff says how two vector declarations differ, "" when they agree.
-func vectorDiff(want, have map[string]adapters.VectorSpec) string {
-	var d []string
-	for name, w := range want {
-		h, ok := have[name]
-		switch {
-		case !ok:
-			d = append(d, fmt.Sprintf("vector %s is missing", vectorName(name)))
-		case w.Kind != h.Kind:
-			d = append(d, fmt.Sprintf("vector %s is %s, not %s", vectorName(name), h.Kind, w.Kind))
-		case w.Size != 0 && w.Size != h.Size:
-			d = append(d, fmt.Sprintf("vector %s has %d dimensions, not %d", vectorName(name), h.Size, w.Size))
-		case w.Distance != "" && w.Distance != h.Distance:
-			d = append(d, fmt.Sprintf("vector %s uses distance %s, not %s", vectorName(name), h.Distance, w.Distance))
-		case w.Datatype != "" && w.Datatype != h.Datatype:
-			d = append(d, fmt.Sprintf("vector %s stores %s, not %s", vectorName(name), h.Datatype, w.Datatype))
-		}
-	}
-	for name := range have {
-		if _, ok := want[name]; !ok {
-			d = append(d, fmt.Sprintf("vector %s exists only on the target", vectorName(name)))
-		}
-	}
-	sort.Strings(d)
-	return strings.Join(d, "; ")
 }
 
 func vectorName(name string) string {
@@ -286,22 +252,25 @@ func (s *Sink) Write(ctx context.Context, partition string, points []adapters.Po
 	cctx, cancel := s.c.call(ctx)
 	defer cancel()
 	if err := s.upsert(cctx, sel, points); err != nil {
-		if status.Code(err) == codes.InvalidArgument && ctx.Err() == nil {
-			return adapters.Errorf(adapters.KindInvalid, "%s: the server rejected a batch of %d points (ids %s to %s)%s: %s%s", s.c.prefix, len(points), points[0].ID, points[len(points)-1].ID, inPartition(partition), grpcMessage(err), s.culprit(ctx, points))
-		}
-		return s.c.classify(ctx, err, fmt.Sprintf("write %d points (ids %s to %s)%s", len(points), points[0].ID, points[len(points)-1].ID, inPartition(partition)))
+		return s.writeError(ctx, err, partition, len(points), points[0].ID, points[len(points)-1].ID, func() []adapters.Point { return points })
 	}
 	return nil
 }
 
-// upsert writes points with wait=true: through the go-client's messages,
-// or as bytes when some are native (passthrough.go).
-func (s *Sink) upsert(ctx context.Context, sel *qdrant.ShardKeySelector, points []adapters.Point) error {
-	for i := range points {
-		if points[i].Native != nil {
-			return s.c.upsertRaw(ctx, sel, points)
-		}
+// writeError reports a failed write of n points (ids first to last); a
+// batch the server rejected names the points that do not fit, decoded by
+// neutral only then.
+func (s *Sink) writeError(ctx context.Context, err error, partition string, n int, first, last adapters.ID, neutral func() []adapters.Point) error {
+	if status.Code(err) == codes.InvalidArgument && ctx.Err() == nil {
+		return adapters.Rejected(&adapters.RejectedError{Endpoint: s.c.prefix, Partition: partition, Total: n, Whole: true,
+			First: first, Last: last, Reason: adapters.ShortMessage(grpcMessage(err)), Rejected: s.culprits(ctx, neutral())})
 	}
+	return s.c.classify(ctx, err, fmt.Sprintf("write %d points (ids %s to %s)%s", n, first, last, inPartition(partition)))
+}
+
+// upsert writes neutral points with wait=true through the go-client's
+// messages (raw batches: upsertRaw).
+func (s *Sink) upsert(ctx context.Context, sel *qdrant.ShardKeySelector, points []adapters.Point) error {
 	req := &qdrant.UpsertPoints{
 		CollectionName:   s.c.coll,
 		Wait:             ptr(true),
@@ -319,30 +288,27 @@ func (s *Sink) upsert(ctx context.Context, sel *qdrant.ShardKeySelector, points 
 	return err
 }
 
-// culprit names the first point of a rejected batch that does not fit the
-// collection's vectors, or "" when none is found.
-func (s *Sink) culprit(ctx context.Context, points []adapters.Point) string {
+// culprits names the points of a rejected batch that do not fit the
+// collection's vectors, and why; none when the cause is elsewhere.
+func (s *Sink) culprits(ctx context.Context, points []adapters.Point) []adapters.Rejection {
 	s.mu.Lock()
 	specs := s.vectors
 	s.mu.Unlock()
 	if specs == nil {
 		def, _, err := s.c.describe(ctx)
 		if err != nil {
-			return ""
+			return nil
 		}
 		specs = def.Vectors
 		s.setVectors(specs)
 	}
+	var out []adapters.Rejection
 	for i := range points {
-		p, err := neutralOf(&points[i])
-		if err != nil {
-			continue
-		}
-		if why := misfit(&p, specs); why != "" {
-			return fmt.Sprintf(" (point %s: %s)", points[i].ID, why)
+		if why := misfit(&points[i], specs); why != "" {
+			out = append(out, adapters.Rejection{ID: points[i].ID, Message: why})
 		}
 	}
-	return ""
+	return out
 }
 
 func (s *Sink) setVectors(v map[string]adapters.VectorSpec) {

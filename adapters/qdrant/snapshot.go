@@ -40,15 +40,14 @@ type Snapshots struct {
 
 // SnapshotOptions tune the snapshot client.
 type SnapshotOptions struct {
-	// Attempts per request on 429/502/503/504 and connection errors, and
-	// per download on a cut connection; default 8.
-	Attempts int
-	// RetryWaitMin and RetryWaitMax bound the backoff when the server sends
-	// no Retry-After; default 500ms and 30s. A Retry-After is honoured up to
-	// MaxRetryAfter (default 5m).
-	RetryWaitMin, RetryWaitMax, MaxRetryAfter time.Duration
-	// Notify receives retry and resume notices (never with a key).
-	Notify func(format string, args ...any)
+	// Retry is the run's retry policy: its Attempts per request on
+	// 429/502/503/504 and connection errors, and per download on a cut
+	// connection; its Base and Max bound the backoff when the server sends
+	// no Retry-After; it counts and reports every retry. nil:
+	// adapters.DefaultRetry().
+	Retry *adapters.RetryPolicy
+	// MaxRetryAfter caps a server's Retry-After (default 5m).
+	MaxRetryAfter time.Duration
 	// Transport replaces the HTTP transport (tests).
 	Transport http.RoundTripper
 }
@@ -80,14 +79,8 @@ func OpenSnapshots(ep *adapters.Endpoint, cfg adapters.Config, opts SnapshotOpti
 	if err != nil {
 		return nil, adapters.WithKind(adapters.KindInvalid, err)
 	}
-	if opts.Attempts <= 0 {
-		opts.Attempts = 8
-	}
-	if opts.RetryWaitMin <= 0 {
-		opts.RetryWaitMin = 500 * time.Millisecond
-	}
-	if opts.RetryWaitMax <= 0 {
-		opts.RetryWaitMax = 30 * time.Second
+	if opts.Retry == nil {
+		opts.Retry = adapters.DefaultRetry()
 	}
 	if opts.MaxRetryAfter <= 0 {
 		opts.MaxRetryAfter = 5 * time.Minute
@@ -108,8 +101,8 @@ func OpenSnapshots(ep *adapters.Endpoint, cfg adapters.Config, opts SnapshotOpti
 	// retryablehttp's default logger prints every URL; vecmig reports
 	// retries itself through Notify.
 	c.Logger = nil
-	c.RetryMax = opts.Attempts - 1
-	c.RetryWaitMin, c.RetryWaitMax = opts.RetryWaitMin, opts.RetryWaitMax
+	c.RetryMax = max(opts.Retry.Attempts, 1) - 1
+	c.RetryWaitMin, c.RetryWaitMax = opts.Retry.Base, opts.Retry.Max
 	c.CheckRetry = httpretry.CheckRetry
 	c.Backoff = s.backoff
 	c.ErrorHandler = retryablehttp.PassthroughErrorHandler
@@ -127,18 +120,18 @@ func OpenSnapshots(ep *adapters.Endpoint, cfg adapters.Config, opts SnapshotOpti
 }
 
 // backoff honours Retry-After (429 and 503) up to MaxRetryAfter, else
-// grows exponentially, and tells the user.
+// grows exponentially, and reports the retry to the policy.
 func (s *Snapshots) backoff(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
 	wait := retryablehttp.DefaultBackoff(min, max, attempt, resp)
 	if wait > s.opts.MaxRetryAfter {
 		wait = s.opts.MaxRetryAfter
 	}
-	if s.opts.Notify != nil && resp != nil && resp.Request != nil {
-		s.opts.Notify("qdrant %s: %s %s answered %s; retrying in %s (attempt %d of %d)",
-			s.addr, resp.Request.Method, resp.Request.URL.Path, resp.Status, wait.Round(time.Millisecond), attempt+2, s.opts.Attempts)
-	} else if s.opts.Notify != nil {
-		s.opts.Notify("qdrant %s: REST request failed to connect; retrying in %s (attempt %d of %d)", s.addr, wait.Round(time.Millisecond), attempt+2, s.opts.Attempts)
+	op, why := "qdrant "+s.addr+": REST request", errors.New("failed to connect")
+	if resp != nil && resp.Request != nil {
+		op = fmt.Sprintf("qdrant %s: %s %s", s.addr, resp.Request.Method, resp.Request.URL.Path)
+		why = fmt.Errorf("answered %s", resp.Status)
 	}
+	s.opts.Retry.Retried(op, attempt+1, wait, why)
 	return wait
 }
 
@@ -196,7 +189,7 @@ func (s *Snapshots) do(ctx context.Context, req *retryablehttp.Request, coll, wh
 			err = ue.Err // the URL is in the message already
 		}
 		return nil, adapters.Errorf(adapters.KindUnreachable, "%s: %s: cannot reach the REST API at %s after %d attempts (%v); is Qdrant running and is its REST port given with ?rest_port= in the URL?",
-			s.Prefix(coll), what, s.base, s.opts.Attempts, err)
+			s.Prefix(coll), what, s.base, s.opts.Retry.Attempts, err)
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return resp, nil
@@ -224,7 +217,7 @@ func (s *Snapshots) statusError(resp *http.Response, coll, what string) error {
 		return adapters.Errorf(adapters.KindInvalid, "%s: %s: the server has no space left (%s); free disk space on it (old snapshots: 'vecmig snapshot prune')", p, what, msg)
 	}
 	if httpretry.Status(resp.StatusCode) {
-		return adapters.Retryable(fmt.Errorf("%s: %s: still %s after %d attempts (%s); try again later", p, what, resp.Status, s.opts.Attempts, msg), httpretry.After(resp.Header.Get("Retry-After")))
+		return adapters.Retryable(fmt.Errorf("%s: %s: still %s after %d attempts (%s); try again later", p, what, resp.Status, s.opts.Retry.Attempts, msg), httpretry.After(resp.Header.Get("Retry-After")))
 	}
 	return fmt.Errorf("%s: %s: the server answered %s: %s", p, what, resp.Status, msg)
 }

@@ -39,7 +39,7 @@ type Download struct {
 // Download streams snapshot name of coll ("" for a full snapshot) into
 // path, created with mode 0600 (it must not exist: the caller owns the
 // directory). A connection cut midway continues with Range when the server
-// advertised Accept-Ranges, else starts over; up to Attempts tries. The
+// advertised Accept-Ranges, else starts over; up to the policy's Attempts tries. The
 // SHA-256 is computed while streaming; when checksum is set and differs,
 // the file is removed and the error is KindInvalid.
 func (s *Snapshots) Download(ctx context.Context, coll, name, path, checksum string, progress func(done, total int64)) (*Download, error) {
@@ -133,17 +133,19 @@ func (s *Snapshots) download(ctx context.Context, f *os.File, coll, name, checks
 		if err == nil {
 			err = fmt.Errorf("got %d of %d bytes", have, total)
 		}
-		if attempt >= s.opts.Attempts {
+		if attempt >= s.opts.Retry.Attempts {
 			return nil, adapters.Retryable(fmt.Errorf("%s: %s: the connection broke %d times (last after %d of %d bytes: %v); check the network and run again", s.Prefix(coll), what, attempt, have, total, err), 0)
 		}
+		how := "continuing from there"
 		if canRange {
 			d.Resumed++
-			s.notify("qdrant %s: download of %q cut after %d of %d bytes (%v); continuing from there", s.addr, name, have, total, err)
 		} else {
 			d.Restart++
-			s.notify("qdrant %s: download of %q cut after %d of %d bytes (%v); the server does not accept ranges, starting over", s.addr, name, have, total, err)
+			how = "the server does not accept ranges, starting over"
 		}
-		wait := retryablehttp.DefaultBackoff(s.opts.RetryWaitMin, s.opts.RetryWaitMax, attempt-1, nil)
+		wait := retryablehttp.DefaultBackoff(s.opts.Retry.Base, s.opts.Retry.Max, attempt-1, nil)
+		s.opts.Retry.Retried(fmt.Sprintf("qdrant %s: download of %q", s.addr, name), attempt, wait,
+			fmt.Errorf("cut after %d of %d bytes (%v); %s", have, total, err, how))
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("%s: %s: %w", s.Prefix(coll), what, ctx.Err())
@@ -157,12 +159,6 @@ func (s *Snapshots) download(ctx context.Context, f *os.File, coll, name, checks
 			s.Prefix(coll), name, have, d.SHA256, checksum)
 	}
 	return d, nil
-}
-
-func (s *Snapshots) notify(format string, args ...any) {
-	if s.opts.Notify != nil {
-		s.opts.Notify(format, args...)
-	}
 }
 
 func restart(f *os.File, h hash.Hash) error {

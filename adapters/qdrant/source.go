@@ -6,7 +6,6 @@ import (
 	"sort"
 
 	"github.com/qdrant/go-client/qdrant"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/vecmig/vecmig/adapters"
 )
@@ -48,17 +47,32 @@ func (s *Source) Count(ctx context.Context, partition string) (uint64, error) {
 	return s.c.count(ctx, partition)
 }
 
-// Read returns the page after req.After. Qdrant's scroll offset is
-// inclusive, so the page starts at After and After itself is dropped; one
-// extra point is asked for to keep the page at req.Limit points.
+// Read returns the page after req.After.
 func (s *Source) Read(ctx context.Context, req adapters.ReadRequest) (adapters.Page, error) {
+	scroll, limit, err := s.scrollRequest(req)
+	if err != nil {
+		return adapters.Page{}, err
+	}
+	cctx, cancel := s.c.call(ctx)
+	defer cancel()
+	res, next, err := s.c.client.ScrollAndOffset(cctx, scroll)
+	if err != nil {
+		return adapters.Page{}, s.c.readError(ctx, err, "scroll", req.Partition)
+	}
+	return s.page(res, next == nil, req, limit)
+}
+
+// scrollRequest asks for the page after req.After. Qdrant's scroll offset
+// is inclusive, so the page starts at After, which window drops; one extra
+// point is asked for to keep the page at the limit returned.
+func (s *Source) scrollRequest(req adapters.ReadRequest) (*qdrant.ScrollPoints, int, error) {
 	limit := req.Limit
 	if limit <= 0 {
 		limit = defaultPageSize
 	}
 	sel, err := s.c.selector(req.Partition)
 	if err != nil {
-		return adapters.Page{}, err
+		return nil, 0, err
 	}
 	scroll := &qdrant.ScrollPoints{
 		CollectionName:   s.c.coll,
@@ -71,59 +85,35 @@ func (s *Source) Read(ctx context.Context, req adapters.ReadRequest) (adapters.P
 		scroll.Offset = pointID(*req.After)
 		scroll.Limit = ptr(uint32(limit + 1))
 	}
-	page, err := s.scroll(ctx, scroll, req)
-	if err != nil {
-		return adapters.Page{}, err
-	}
-	if req.After != nil && len(page.Points) > 0 && page.Points[0].ID == *req.After {
-		page.Points = page.Points[1:]
-	}
-	if len(page.Points) > limit {
-		page.Points = page.Points[:limit]
-		page.Done = false
-	}
-	return page, nil
+	return scroll, limit, nil
 }
 
-// scroll runs one scroll: natively (the points' own bytes, see passthrough.go)
-// when asked and possible, else decoded into neutral points.
-func (s *Source) scroll(ctx context.Context, scroll *qdrant.ScrollPoints, req adapters.ReadRequest) (adapters.Page, error) {
-	cctx, cancel := s.c.call(ctx)
-	defer cancel()
-	var res []*qdrant.RetrievedPoint
-	var next *qdrant.PointId
-	if req.Native {
-		raw, err := s.c.scrollRaw(cctx, scroll)
-		if err != nil {
-			return adapters.Page{}, s.c.readError(ctx, err, "scroll", req.Partition)
-		}
-		pts, hasNext, ok, err := parseScroll(raw)
-		if err != nil {
-			return adapters.Page{}, fmt.Errorf("%s: %s: the server's answer cannot be read: %w", s.c.prefix, partitionWhat("scroll", req.Partition), err)
-		}
-		if ok {
-			return adapters.Page{Points: pts, Done: !hasNext}, nil
-		}
-		// A field the pass-through does not know: decode as usual.
-		var resp qdrant.ScrollResponse
-		if err := proto.Unmarshal(raw, &resp); err != nil {
-			return adapters.Page{}, fmt.Errorf("%s: %s: the server's answer cannot be read: %w", s.c.prefix, partitionWhat("scroll", req.Partition), err)
-		}
-		res, next = resp.GetResult(), resp.GetNextPageOffset()
-	} else {
-		var err error
-		if res, next, err = s.c.client.ScrollAndOffset(cctx, scroll); err != nil {
-			return adapters.Page{}, s.c.readError(ctx, err, "scroll", req.Partition)
-		}
-	}
-	page := adapters.Page{Done: next == nil, Points: make([]adapters.Point, len(res))}
+// page decodes a scroll answer into the page Read returns.
+func (s *Source) page(res []*qdrant.RetrievedPoint, last bool, req adapters.ReadRequest, limit int) (adapters.Page, error) {
+	pts := make([]adapters.Point, len(res))
 	for i, rp := range res {
 		var err error
-		if page.Points[i], err = neutralPoint(rp); err != nil {
+		if pts[i], err = neutralPoint(rp); err != nil {
 			return adapters.Page{}, fmt.Errorf("%s: %s: %w", s.c.prefix, partitionWhat("scroll", req.Partition), err)
 		}
 	}
-	return page, nil
+	skip := req.After != nil && len(pts) > 0 && pts[0].ID == *req.After
+	i, j, done := window(len(pts), skip, limit, last)
+	return adapters.Page{Points: pts[i:j], Done: done}, nil
+}
+
+// window returns which of the n points of a scroll answer make the page:
+// without the first when it is the After point (skip), and at most limit;
+// done is then false when some were cut.
+func window(n int, skip bool, limit int, last bool) (i, j int, done bool) {
+	if skip {
+		i = 1
+	}
+	j, done = n, last
+	if j-i > limit {
+		j, done = i+limit, false
+	}
+	return i, j, done
 }
 
 // Get returns the points with these ids that exist, in ID order.

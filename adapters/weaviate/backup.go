@@ -141,13 +141,11 @@ func (s *BackupStatus) Done() bool {
 type BackupOptions struct {
 	APIKey  adapters.Secret
 	Timeout time.Duration // per request; default 60 s
-	// Retries is how many times a request is retried on 429, 502, 503, 504
-	// and connection errors (honouring Retry-After); default 8.
-	Retries int
-	// RetryWaitMin and RetryWaitMax bound the backoff (default 500 ms, 30 s).
-	RetryWaitMin, RetryWaitMax time.Duration
-	// OnRetry, when set, hears of each retry.
-	OnRetry func(what string, attempt int)
+	// Retry is the run's retry policy: its Attempts per request on 429,
+	// 502, 503, 504 and connection errors (honouring Retry-After), its Base
+	// and Max bound the backoff, and it counts and reports every retry.
+	// nil: adapters.DefaultRetry().
+	Retry *adapters.RetryPolicy
 }
 
 // BackupClient speaks Weaviate's backup API (and the few schema and node
@@ -161,7 +159,7 @@ type BackupClient struct {
 	key     adapters.Secret
 	timeout time.Duration
 	hc      *retryablehttp.Client
-	onRetry func(string, int)
+	retry   *adapters.RetryPolicy
 }
 
 type attemptsKey struct{}
@@ -169,29 +167,19 @@ type attemptsKey struct{}
 // ParseServerURL parses weaviate://HOST[:PORT][/CLASS][?tls=true] and
 // returns the REST base URL, the class ("" when none) and the HOST:PORT.
 func ParseServerURL(raw string) (base, class, hostPort string, err error) {
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme != Scheme || u.Host == "" {
+	ep, err := adapters.ParseServer(raw)
+	if err != nil {
+		return "", "", "", adapters.WithKind(adapters.KindInvalid, err)
+	}
+	if ep.Scheme != Scheme {
 		return "", "", "", adapters.Errorf(adapters.KindInvalid, "%q is not a Weaviate URL; use weaviate://HOST:8080 (or weaviate://HOST:8080/Class)", raw)
 	}
-	if u.User != nil {
-		return "", "", "", adapters.Errorf(adapters.KindInvalid, "weaviate://%s: API keys are not taken from URLs; use --api-key or VECMIG_API_KEY", u.Host)
-	}
-	ep := &adapters.Endpoint{Host: u.Hostname()}
-	if ps := u.Port(); ps != "" {
-		if _, err := fmt.Sscanf(ps, "%d", &ep.Port); err != nil || ep.Port <= 0 || ep.Port > 65535 {
-			return "", "", "", adapters.Errorf(adapters.KindInvalid, "%q: port %q is not a number from 1 to 65535", raw, ps)
-		}
-	}
-	class = strings.Trim(u.Path, "/")
-	if strings.Contains(class, "/") {
-		return "", "", "", adapters.Errorf(adapters.KindInvalid, "%q: the path may name one class only, as in weaviate://%s/Class", raw, u.Host)
-	}
 	scheme := "http"
-	if v := u.Query().Get("tls"); v == "true" || v == "1" {
+	if tls, _ := ep.QueryBool("tls", false); tls {
 		scheme = "https"
 	}
 	hostPort = ep.HostPort(defaultHTTPPort)
-	return scheme + "://" + hostPort, class, hostPort, nil
+	return scheme + "://" + hostPort, ep.Name, hostPort, nil
 }
 
 // NewBackupClient returns a client for the server of a weaviate:// URL and
@@ -201,38 +189,35 @@ func NewBackupClient(raw string, opts BackupOptions) (*BackupClient, string, err
 	if err != nil {
 		return nil, "", err
 	}
+	return newBackupClient(base, hp, opts), class, nil
+}
+
+// newBackupClient returns a client for the REST API at base (HOST:PORT hp).
+func newBackupClient(base, hp string, opts BackupOptions) *BackupClient {
 	if opts.Timeout <= 0 {
 		opts.Timeout = defaultTimeout
 	}
-	if opts.Retries <= 0 {
-		opts.Retries = 8
+	if opts.Retry == nil {
+		opts.Retry = adapters.DefaultRetry()
 	}
-	if opts.RetryWaitMin <= 0 {
-		opts.RetryWaitMin = 500 * time.Millisecond
-	}
-	if opts.RetryWaitMax <= 0 {
-		opts.RetryWaitMax = 30 * time.Second
-	}
-	b := &BackupClient{where: "weaviate " + hp, base: base, hostURL: "weaviate://" + hp, key: opts.APIKey, timeout: opts.Timeout, onRetry: opts.OnRetry}
+	b := &BackupClient{where: "weaviate " + hp, base: base, hostURL: "weaviate://" + hp, key: opts.APIKey, timeout: opts.Timeout, retry: opts.Retry}
 	hc := retryablehttp.NewClient()
-	// Each attempt gets the timeout; the retry loop is bounded by Retries.
+	// Each attempt gets the timeout; the retry loop is bounded by the
+	// policy's Attempts.
 	hc.HTTPClient = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone(), Timeout: opts.Timeout}
 	hc.Logger = nil // quiet: vecmig reports retries itself
-	hc.RetryMax = opts.Retries - 1
-	hc.RetryWaitMin, hc.RetryWaitMax = opts.RetryWaitMin, opts.RetryWaitMax
+	hc.RetryMax = max(opts.Retry.Attempts, 1) - 1
+	hc.RetryWaitMin, hc.RetryWaitMax = opts.Retry.Base, opts.Retry.Max
 	hc.CheckRetry = httpretry.CheckRetry
-	hc.Backoff = backoff
+	hc.Backoff = b.backoff
 	hc.ErrorHandler = retryablehttp.PassthroughErrorHandler
 	hc.RequestLogHook = func(_ retryablehttp.Logger, req *http.Request, attempt int) {
 		if n, ok := req.Context().Value(attemptsKey{}).(*atomic.Int32); ok {
 			n.Store(int32(attempt + 1))
 		}
-		if attempt > 0 && b.onRetry != nil {
-			b.onRetry(req.Method+" "+req.URL.Path, attempt)
-		}
 	}
 	b.hc = hc
-	return b, class, nil
+	return b
 }
 
 // Where is "weaviate HOST:PORT", for messages.
@@ -241,8 +226,20 @@ func (b *BackupClient) Where() string { return b.where }
 // URL is weaviate://HOST:PORT.
 func (b *BackupClient) URL() string { return b.hostURL }
 
-// backoff honours Retry-After on every retryable status, else doubles.
-func backoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
+// backoff waits as backoffFor says and reports the retry to the policy.
+func (b *BackupClient) backoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
+	d := backoffFor(lo, hi, attempt, resp)
+	op, why := b.where+": REST request", errors.New("failed to connect")
+	if resp != nil && resp.Request != nil {
+		op = fmt.Sprintf("%s: %s %s", b.where, resp.Request.Method, resp.Request.URL.Path)
+		why = fmt.Errorf("answered %s", resp.Status)
+	}
+	b.retry.Retried(op, attempt+1, d, why)
+	return d
+}
+
+// backoffFor honours Retry-After on every retryable status, else doubles.
+func backoffFor(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
 	if resp != nil {
 		if d := httpretry.After(resp.Header.Get("Retry-After")); d > 0 {
 			return d

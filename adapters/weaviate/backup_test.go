@@ -51,7 +51,7 @@ func TestBackupClientRetries(t *testing.T) {
 	}
 
 	p := faultproxy.StartHTTP(t, hostPort(node))
-	b := backupClient(t, p.Addr(), weaviate.BackupOptions{Retries: 4, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond,
+	b := backupClient(t, p.Addr(), weaviate.BackupOptions{Retry: &adapters.RetryPolicy{Attempts: 4, Base: time.Millisecond, Max: time.Millisecond},
 		APIKey: adapters.NewSecret(key)})
 	const status = "GET /v1/backups/filesystem/*"
 	var errs []error

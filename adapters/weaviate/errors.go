@@ -20,6 +20,7 @@ import (
 
 	"github.com/weaviate/weaviate-go-client/v4/weaviate"
 	"github.com/weaviate/weaviate-go-client/v4/weaviate/fault"
+	pb "github.com/weaviate/weaviate/grpc/generated/protocol/v1"
 
 	"github.com/vecmig/vecmig/adapters"
 	"github.com/vecmig/vecmig/adapters/httpretry"
@@ -163,7 +164,7 @@ func (c *conn) grpcErr(what string, err error) error {
 		}
 		return adapters.Retryable(fmt.Errorf("%s: %s: %w", c.where, what, err), 0)
 	}
-	msg := fmt.Errorf("%s: %s: %s (gRPC %s)", c.where, what, st.Message(), st.Code())
+	msg := fmt.Errorf("%s: %s: %s (gRPC %s)", c.where, what, adapters.ShortMessage(st.Message()), st.Code())
 	switch st.Code() {
 	case codes.Unavailable, codes.DeadlineExceeded, codes.Aborted:
 		return adapters.Retryable(msg, 0)
@@ -220,4 +221,20 @@ func (c *conn) clientErr(what string, err error) error {
 		}
 	}
 	return c.transportErr(what, err)
+}
+
+// rejected reports the objects of a batch the server refused: one line
+// naming the first few, every one in the error value.
+func (c *conn) rejected(tenant string, n int, id func(i int) adapters.ID, errs []*pb.BatchObjectsReply_BatchError) error {
+	e := &adapters.RejectedError{Endpoint: c.where, Partition: tenant, Noun: "objects", Total: n}
+	for _, be := range errs {
+		r := adapters.Rejection{Message: adapters.ShortMessage(be.GetError())}
+		if k := int(be.GetIndex()); k >= 0 && k < n {
+			r.ID = id(k)
+		} else {
+			r.Message = fmt.Sprintf("(object at batch position %d) %s", k, r.Message)
+		}
+		e.Rejected = append(e.Rejected, r)
+	}
+	return adapters.Rejected(e)
 }

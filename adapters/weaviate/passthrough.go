@@ -1,9 +1,11 @@
 package weaviate
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -12,45 +14,101 @@ import (
 	"github.com/vecmig/vecmig/adapters"
 )
 
-// The native pass-through between two Weaviate servers.
+// The raw pass-through between two Weaviate servers (adapters.RawReader,
+// adapters.RawWriter).
 //
-// A point read natively keeps the gRPC search result the source sent, and
-// the sink turns it into a batch object directly: vectors keep the bytes
-// they came in, and each property value is converted once, with the same
-// rules as the neutral path (decodeValue with the source's schema, then
-// props.add with the target's). When the two classes lay out their vectors
-// differently, a point goes through the neutral model instead.
+// A raw page keeps the gRPC search results the source sent (rawObjects),
+// and the sink turns each into a batch object directly: vectors keep the
+// bytes they came in, and each property value is converted once, with the
+// same rules as the neutral path (decodeValue with the source's schema,
+// then props.add with the target's). When the two classes lay out their
+// vectors differently, an object goes through the neutral model instead.
 
-// PointFormat names the encoding of a Weaviate object's Point.Native.
+// PointFormat names the raw encoding of Weaviate objects.
 const PointFormat = "weaviate.SearchResult"
 
-// nativeObject is a Weaviate object read natively: the search result as
-// the server sent it, with the source class that says how to read it.
-type nativeObject struct {
-	res *pb.SearchResult
+// RawFormat tells migrate that pages can be read in Weaviate's encoding.
+func (s *Source) RawFormat() string { return PointFormat }
+
+// AcceptsRaw tells migrate that the sink writes Weaviate-encoded objects.
+func (s *Sink) AcceptsRaw(format string) bool { return format == PointFormat }
+
+// rawObjects is a batch in PointFormat: search results as the server sent
+// them, with their ids, and the source class that says how to read them.
+type rawObjects struct {
+	ids []adapters.ID
+	res []*pb.SearchResult
 	cl  *class
 }
 
-// NativeFormat tells migrate that objects can be read in Weaviate's encoding.
-func (s *Source) NativeFormat() string { return PointFormat }
+func (b rawObjects) Len() int             { return len(b.ids) }
+func (b rawObjects) ID(i int) adapters.ID { return b.ids[i] }
+func (b rawObjects) Slice(i, j int) adapters.RawBatch {
+	return rawObjects{b.ids[i:j], b.res[i:j], b.cl}
+}
 
-// AcceptsNative tells migrate that the sink writes Weaviate-encoded objects.
-func (s *Sink) AcceptsNative(format string) bool { return format == PointFormat }
+// ReadRaw reads the page Read would return, as the search results.
+func (s *Source) ReadRaw(ctx context.Context, req adapters.ReadRequest) (adapters.RawPage, error) {
+	cl, err := s.class(ctx)
+	if err != nil {
+		return adapters.RawPage{}, err
+	}
+	sr, err := s.c.pageRequest(cl, req)
+	if err != nil {
+		return adapters.RawPage{}, err
+	}
+	what := "read tenant " + strconv.Quote(req.Partition)
+	res, err := s.c.searchResults(ctx, sr, what)
+	if err != nil {
+		return adapters.RawPage{}, err
+	}
+	b := rawObjects{ids: make([]adapters.ID, len(res)), res: res, cl: cl}
+	for i, r := range res {
+		if b.ids[i], err = resultID(r.GetMetadata()); err != nil {
+			return adapters.RawPage{}, s.c.errorf(adapters.KindUnknown, "%s: %v", what, err)
+		}
+	}
+	return adapters.RawPage{Batch: b, Done: len(res) < int(sr.Limit)}, nil
+}
 
-// transcode builds the batch object for a natively read object.
-func (cl *class) transcode(className, tenant string, p *adapters.Point, n *nativeObject) (*pb.BatchObject, error) {
-	if !sameVectorLayout(n.cl, cl) {
-		q, err := n.cl.decodeResult(n.res)
+// WriteRaw writes a batch read by ReadRaw, as Write writes points.
+func (s *Sink) WriteRaw(ctx context.Context, partition string, batch adapters.RawBatch) error {
+	b, ok := batch.(rawObjects)
+	if !ok {
+		return s.c.errorf(adapters.KindInvalid, "a batch of %T is not in %s; this is a bug in the caller", batch, PointFormat)
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	cl, err := s.class(ctx)
+	if err != nil {
+		return err
+	}
+	req := &pb.BatchObjectsRequest{Objects: make([]*pb.BatchObject, b.Len())}
+	for i, r := range b.res {
+		o, err := cl.transcode(s.c.class, partition, b.ids[i], r, b.cl)
+		if err != nil {
+			return s.c.errorf(adapters.KindInvalid, "object %s: %v", b.ids[i], err)
+		}
+		req.Objects[i] = o
+	}
+	return s.send(ctx, partition, req, b.ID)
+}
+
+// transcode builds the batch object for search result r of class src.
+func (cl *class) transcode(className, tenant string, id adapters.ID, r *pb.SearchResult, src *class) (*pb.BatchObject, error) {
+	if !sameVectorLayout(src, cl) {
+		q, err := src.decodeResult(r)
 		if err != nil {
 			return nil, err
 		}
 		return cl.encodeObject(className, tenant, &q)
 	}
-	if !p.ID.IsUUID() {
-		return nil, fmt.Errorf("Weaviate ids are UUIDs, and %s is an integer", p.ID)
+	if !id.IsUUID() {
+		return nil, fmt.Errorf("Weaviate ids are UUIDs, and %s is an integer", id)
 	}
-	o := &pb.BatchObject{Uuid: p.ID.String(), Collection: className, Tenant: tenant}
-	md := n.res.GetMetadata()
+	o := &pb.BatchObject{Uuid: id.String(), Collection: className, Tenant: tenant}
+	md := r.GetMetadata()
 	haveDef := false
 	if cl.hasDef {
 		b := md.GetVectorBytes()
@@ -89,15 +147,15 @@ func (cl *class) transcode(className, tenant string, p *adapters.Point, n *nativ
 		}
 	}
 	pr := &props{nonRef: map[string]*structpb.Value{}}
-	for k, v := range n.res.GetProperties().GetNonRefProps().GetFields() {
-		if sv, ok, err := scalarValue(v, n.cl.props[k], cl.props[k]); ok {
+	for k, v := range r.GetProperties().GetNonRefProps().GetFields() {
+		if sv, ok, err := scalarValue(v, src.props[k], cl.props[k]); ok {
 			if err != nil {
 				return nil, fmt.Errorf("property %q: %w", k, err)
 			}
 			pr.nonRef[k] = sv
 			continue
 		}
-		x, err := decodeValue(v, n.cl.props[k])
+		x, err := decodeValue(v, src.props[k])
 		if err != nil {
 			return nil, fmt.Errorf("property %q: %v", k, err)
 		}

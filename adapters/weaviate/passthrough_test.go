@@ -9,7 +9,9 @@ import (
 	"testing"
 
 	pb "github.com/weaviate/weaviate/grpc/generated/protocol/v1"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 const namedSchema = `{"class": "N",
@@ -94,16 +96,14 @@ func TestTranscodeEqualsNeutralPath(t *testing.T) {
 				t.Fatal(err)
 			}
 			id := p.ID
-			p.Vectors, p.Payload = nil, nil
-			p.Native = &nativeObject{res: r, cl: src}
-			got, err := tc.dst.transcode("N", "tenant", &p, p.Native.(*nativeObject))
+			got, err := tc.dst.transcode("N", "tenant", id, r, src)
 			if err != nil {
 				t.Fatal(err)
 			}
 			sortVectors(want)
 			sortVectors(got)
 			if !proto.Equal(got, want) {
-				t.Errorf("object %s:\nnative  %v\nneutral %v", id, got, want)
+				t.Errorf("object %s:\nraw     %v\nneutral %v", id, got, want)
 			}
 		})
 	}
@@ -115,7 +115,7 @@ func TestTranscodeChecksVectorBytes(t *testing.T) {
 	r := searchResult()
 	r.Metadata.Vectors[1].VectorBytes = r.Metadata.Vectors[1].VectorBytes[:7]
 	p, _ := cl.decodeResult(searchResult())
-	if _, err := cl.transcode("N", "", &p, &nativeObject{res: r, cl: cl}); err == nil {
+	if _, err := cl.transcode("N", "", p.ID, r, cl); err == nil {
 		t.Errorf("a 7-byte multi-vector was transcoded; want an error")
 	}
 }
@@ -131,8 +131,43 @@ func TestTranscodeRefusesInexactInt(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, nerr := cl.encodeObject("N", "", &p)
-	_, terr := cl.transcode("N", "", &p, &nativeObject{res: r, cl: cl})
+	_, terr := cl.transcode("N", "", p.ID, r, cl)
 	if nerr == nil || terr == nil || !strings.Contains(terr.Error(), "beyond ±2^53") {
 		t.Errorf("2^60 in an int property: neutral path %v, pass-through %v; want both refused (beyond ±2^53)", nerr, terr)
+	}
+}
+
+// A multi-vector's type is sent as field 4 of Vectors, which the protocol
+// package vecmig compiles against may not know (multiVectorBytes): it must
+// be VECTOR_TYPE_MULTI_FP32 (2) wherever a newer package declares it, and
+// no other field may take number 4.
+func TestMultiVectorTypeField(t *testing.T) {
+	b, err := proto.Marshal(multiVectorBytes("colbert", f32bytes([]byte{2, 0}, 1, 2, 3, 4)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v pb.Vectors
+	if err := proto.Unmarshal(b, &v); err != nil {
+		t.Fatal(err)
+	}
+	fd := v.ProtoReflect().Descriptor().Fields().ByNumber(multiVectorTypeField)
+	if fd == nil {
+		// Unknown to this package: the bytes carry it as they are.
+		num, typ, n := protowire.ConsumeTag(v.ProtoReflect().GetUnknown())
+		val, m := protowire.ConsumeVarint(v.ProtoReflect().GetUnknown()[max(n, 0):])
+		if n < 0 || m < 0 || num != multiVectorTypeField || typ != protowire.VarintType || val != multiFP32 {
+			t.Errorf("unknown fields of a multi-vector = %x; want field %d = %d", v.ProtoReflect().GetUnknown(), multiVectorTypeField, multiFP32)
+		}
+		return
+	}
+	if fd.Name() != "type" || fd.Kind() != protoreflect.EnumKind {
+		t.Fatalf("Vectors field %d is %s (%s) in the protocol package; multiVectorBytes sends a vector type there", multiVectorTypeField, fd.Name(), fd.Kind())
+	}
+	ev := fd.Enum().Values().ByName("VECTOR_TYPE_MULTI_FP32")
+	if ev == nil || ev.Number() != multiFP32 {
+		t.Errorf("VECTOR_TYPE_MULTI_FP32 is %v in the protocol package; multiVectorBytes sends %d", ev, multiFP32)
+	}
+	if got := v.ProtoReflect().Get(fd).Enum(); got != multiFP32 {
+		t.Errorf("a multi-vector's type decodes as %d; want VECTOR_TYPE_MULTI_FP32 (%d)", got, multiFP32)
 	}
 }

@@ -136,10 +136,17 @@ func (c *class) vectors() map[string]adapters.VectorSpec {
 
 // getClass fetches the raw schema of the endpoint's class.
 func (c *conn) getClass(ctx context.Context) (*class, error) {
+	if err := c.nameErr(); err != nil {
+		return nil, err
+	}
 	var raw json.RawMessage
 	if _, err := c.rest(ctx, http.MethodGet, "/v1/schema/"+url.PathEscape(c.class), nil, &raw); err != nil {
 		if adapters.KindOf(err) == adapters.KindNotFound {
-			return nil, c.errorf(adapters.KindNotFound, "class %q does not exist; check the name with 'vecmig inspect weaviate://%s'", c.class, c.ep.HostPort(defaultHTTPPort))
+			as := ""
+			if c.asked != c.class {
+				as = fmt.Sprintf(" (Weaviate's name for %q)", c.asked)
+			}
+			return nil, c.errorf(adapters.KindNotFound, "class %q%s does not exist; check the name with 'vecmig inspect weaviate://%s'", c.class, as, c.ep.HostPort(defaultHTTPPort))
 		}
 		return nil, err
 	}

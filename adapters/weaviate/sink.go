@@ -8,8 +8,6 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"sort"
-	"strings"
 	"sync"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -41,6 +39,9 @@ func (s *Sink) Close() error { return s.c.close() }
 
 // Exists reports whether the class exists.
 func (s *Sink) Exists(ctx context.Context) (bool, error) {
+	if s.c.nameErr() != nil {
+		return false, nil // Weaviate holds no class of a name it refuses
+	}
 	_, err := s.c.getClass(ctx)
 	if err == nil {
 		return true, nil
@@ -56,11 +57,11 @@ func (s *Sink) Exists(ctx context.Context) (bool, error) {
 // tenants, all HOT for writing.
 func (s *Sink) Prepare(ctx context.Context, def *adapters.Collection, onExists adapters.OnExists) error {
 	c := s.c
-	if def.Engine != Scheme {
-		return c.errorf(adapters.KindIncompatible, "the source definition comes from %q; cross-engine definition mapping is not supported yet", def.Engine)
+	if err := c.nameErr(); err != nil {
+		return err
 	}
-	if len(def.Native) == 0 {
-		return c.errorf(adapters.KindInvalid, "the source definition has no native Weaviate schema to create class %q from", c.class)
+	if err := s.checkDef(def); err != nil {
+		return err
 	}
 	body, err := nativeForCreate(def.Native, c.class)
 	if err != nil {
@@ -73,11 +74,12 @@ func (s *Sink) Prepare(ctx context.Context, def *adapters.Collection, onExists a
 	}
 	switch {
 	case exists && onExists == adapters.ExistsAppend:
-		if err := checkCompatible(existing.vectors(), def.Vectors); err != nil {
-			return c.errorf(adapters.KindIncompatible, "class %q exists with different vectors: %v; use --on-exists recreate or another target class", c.class, err)
+		fs, err := s.appendFindings(ctx, existing, def)
+		if err == nil {
+			err = adapters.FindingsError(fs)
 		}
-		if existing.s.MultiTenancyConfig.Enabled != def.Partitioned {
-			return c.errorf(adapters.KindIncompatible, "class %q exists and its multi-tenancy (%v) differs from the source's (%v); use --on-exists recreate or another target class", c.class, existing.s.MultiTenancyConfig.Enabled, def.Partitioned)
+		if err != nil {
+			return err
 		}
 	case exists && onExists == adapters.ExistsRecreate:
 		if _, err := c.restAs(ctx, "recreate: delete class "+c.class, http.MethodDelete, "/v1/schema/"+url.PathEscape(c.class), nil, nil); err != nil {
@@ -85,7 +87,7 @@ func (s *Sink) Prepare(ctx context.Context, def *adapters.Collection, onExists a
 		}
 		exists = false
 	case exists:
-		return c.errorf(adapters.KindExists, "class %q exists on the target; use --on-exists append or recreate", c.class)
+		return s.existsErr()
 	}
 	if !exists {
 		if _, err := c.restAs(ctx, "create class "+c.class, http.MethodPost, "/v1/schema", json.RawMessage(body), nil); err != nil {
@@ -146,31 +148,6 @@ func (s *Sink) prepareTenants(ctx context.Context, parts []adapters.Partition) e
 	return nil
 }
 
-// checkCompatible compares the vectors an existing class declares with
-// the source's.
-func checkCompatible(have, want map[string]adapters.VectorSpec) error {
-	var diffs []string
-	for name, w := range want {
-		h, ok := have[name]
-		switch {
-		case !ok:
-			diffs = append(diffs, fmt.Sprintf("vector %q is missing", displayName(name)))
-		case h.Kind != w.Kind || h.Distance != w.Distance:
-			diffs = append(diffs, fmt.Sprintf("vector %q is %s/%s, the source's is %s/%s", displayName(name), h.Kind, h.Distance, w.Kind, w.Distance))
-		}
-	}
-	for name := range have {
-		if _, ok := want[name]; !ok {
-			diffs = append(diffs, fmt.Sprintf("vector %q is not on the source", displayName(name)))
-		}
-	}
-	sort.Strings(diffs)
-	if len(diffs) > 0 {
-		return fmt.Errorf("%s", strings.Join(diffs, "; "))
-	}
-	return nil
-}
-
 func displayName(v string) string {
 	if v == adapters.DefaultVector {
 		return "(class-level)"
@@ -207,41 +184,27 @@ func (s *Sink) Write(ctx context.Context, partition string, points []adapters.Po
 	}
 	req := &pb.BatchObjectsRequest{Objects: make([]*pb.BatchObject, len(points))}
 	for i := range points {
-		var o *pb.BatchObject
-		var err error
-		switch n := points[i].Native.(type) {
-		case nil:
-			o, err = cl.encodeObject(s.c.class, partition, &points[i])
-		case *nativeObject:
-			o, err = cl.transcode(s.c.class, partition, &points[i], n)
-		default:
-			err = fmt.Errorf("it carries a native encoding (%T) that is not Weaviate's", n)
-		}
+		o, err := cl.encodeObject(s.c.class, partition, &points[i])
 		if err != nil {
 			return s.c.errorf(adapters.KindInvalid, "object %s: %v", points[i].ID, err)
 		}
 		req.Objects[i] = o
 	}
+	return s.send(ctx, partition, req, func(i int) adapters.ID { return points[i].ID })
+}
+
+// send writes a batch of objects (id(i) the id of object i) and fails,
+// naming the objects, if any is rejected.
+func (s *Sink) send(ctx context.Context, partition string, req *pb.BatchObjectsRequest, id func(i int) adapters.ID) error {
+	n := len(req.Objects)
 	gctx, cancel := s.c.grpcCtx(ctx)
 	defer cancel()
 	reply, err := s.c.rpc.BatchObjects(gctx, req)
 	if err != nil {
-		return s.c.grpcErr(fmt.Sprintf("write %d objects to tenant %q (ids %s to %s)", len(points), partition, points[0].ID, points[len(points)-1].ID), err)
+		return s.c.grpcErr(fmt.Sprintf("write %d objects to tenant %q (ids %s to %s)", n, partition, id(0), id(n-1)), err)
 	}
 	if errs := reply.GetErrors(); len(errs) > 0 {
-		var ms []string
-		for i, e := range errs {
-			if i == 5 {
-				ms = append(ms, fmt.Sprintf("and %d more", len(errs)-5))
-				break
-			}
-			id := "?"
-			if k := int(e.GetIndex()); k >= 0 && k < len(points) {
-				id = points[k].ID.String()
-			}
-			ms = append(ms, fmt.Sprintf("object %s: %s", id, e.GetError()))
-		}
-		return s.c.errorf(adapters.KindInvalid, "the server rejected %d of %d objects written to tenant %q: %s", len(errs), len(points), partition, strings.Join(ms, "; "))
+		return s.c.rejected(partition, n, id, errs)
 	}
 	return nil
 }
@@ -394,10 +357,17 @@ func multiVector(name string, m [][]float32) *pb.Vectors {
 	return multiVectorBytes(name, b)
 }
 
+// Vectors.type and its VECTOR_TYPE_MULTI_FP32, sent by hand (see
+// multiVector); TestMultiVectorTypeField holds them against the package.
+const (
+	multiVectorTypeField = 4
+	multiFP32            = 2
+)
+
 // multiVectorBytes is a multi-vector already in its wire form.
 func multiVectorBytes(name string, b []byte) *pb.Vectors {
 	v := &pb.Vectors{Name: name, VectorBytes: b}
-	v.ProtoReflect().SetUnknown(protowire.AppendVarint(protowire.AppendTag(nil, 4, protowire.VarintType), 2))
+	v.ProtoReflect().SetUnknown(protowire.AppendVarint(protowire.AppendTag(nil, multiVectorTypeField, protowire.VarintType), multiFP32))
 	return v
 }
 

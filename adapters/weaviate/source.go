@@ -163,24 +163,32 @@ func (s *Source) Read(ctx context.Context, req adapters.ReadRequest) (adapters.P
 	if err != nil {
 		return adapters.Page{}, err
 	}
+	sr, err := s.c.pageRequest(cl, req)
+	if err != nil {
+		return adapters.Page{}, err
+	}
+	pts, err := s.c.search(ctx, cl, sr, "read tenant "+strconv.Quote(req.Partition))
+	if err != nil {
+		return adapters.Page{}, err
+	}
+	return adapters.Page{Points: pts, Done: len(pts) < int(sr.Limit)}, nil
+}
+
+// pageRequest asks for the page after req.After.
+func (c *conn) pageRequest(cl *class, req adapters.ReadRequest) (*pb.SearchRequest, error) {
 	limit := req.Limit
 	if limit <= 0 {
 		limit = 100
 	}
-	limit = min(limit, maxLimit)
-	sr := s.c.searchRequest(cl, req.Partition)
-	sr.Limit = uint32(limit)
+	sr := c.searchRequest(cl, req.Partition)
+	sr.Limit = uint32(min(limit, maxLimit))
 	if req.After != nil {
 		if !req.After.IsUUID() {
-			return adapters.Page{}, s.c.errorf(adapters.KindInvalid, "read after id %s: Weaviate ids are UUIDs", req.After)
+			return nil, c.errorf(adapters.KindInvalid, "read after id %s: Weaviate ids are UUIDs", req.After)
 		}
 		sr.After = req.After.String()
 	}
-	pts, err := s.c.search(ctx, cl, sr, "read tenant "+strconv.Quote(req.Partition), req.Native)
-	if err != nil {
-		return adapters.Page{}, err
-	}
-	return adapters.Page{Points: pts, Done: len(pts) < limit}, nil
+	return sr, nil
 }
 
 // Get returns the objects with these ids that exist, in UUID order.
@@ -205,7 +213,7 @@ func (s *Source) Get(ctx context.Context, partition string, ids []adapters.ID) (
 			On:        []string{"_id"},
 			TestValue: &pb.Filters_ValueTextArray{ValueTextArray: &pb.TextArray{Values: chunk}},
 		}
-		pts, err := s.c.search(ctx, cl, sr, "get objects by id", false)
+		pts, err := s.c.search(ctx, cl, sr, "get objects by id")
 		if err != nil {
 			return nil, err
 		}
@@ -225,9 +233,24 @@ func (c *conn) searchRequest(cl *class, tenant string) *pb.SearchRequest {
 	}
 }
 
-// search runs a Search and returns its objects in the neutral model, or,
-// with native, as the results themselves (see nativeObject).
-func (c *conn) search(ctx context.Context, cl *class, sr *pb.SearchRequest, what string, native bool) ([]adapters.Point, error) {
+// search runs a Search and returns its objects in the neutral model.
+func (c *conn) search(ctx context.Context, cl *class, sr *pb.SearchRequest, what string) ([]adapters.Point, error) {
+	res, err := c.searchResults(ctx, sr, what)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]adapters.Point, len(res))
+	for i, r := range res {
+		if out[i], err = cl.decodeResult(r); err != nil {
+			return nil, c.errorf(adapters.KindUnknown, "%s: %v", what, err)
+		}
+	}
+	return out, nil
+}
+
+// searchResults runs a Search and returns its results as the server sent
+// them.
+func (c *conn) searchResults(ctx context.Context, sr *pb.SearchRequest, what string) ([]*pb.SearchResult, error) {
 	gctx, cancel := c.grpcCtx(ctx)
 	defer cancel()
 	reply, err := c.rpc.Search(gctx, sr)
@@ -242,22 +265,7 @@ func (c *conn) search(ctx context.Context, cl *class, sr *pb.SearchRequest, what
 		}
 		return nil, err
 	}
-	out := make([]adapters.Point, 0, len(reply.Results))
-	for _, r := range reply.Results {
-		var p adapters.Point
-		var err error
-		if native {
-			p.ID, err = resultID(r.GetMetadata())
-			p.Native = &nativeObject{res: r, cl: cl}
-		} else {
-			p, err = cl.decodeResult(r)
-		}
-		if err != nil {
-			return nil, c.errorf(adapters.KindUnknown, "%s: %v", what, err)
-		}
-		out = append(out, p)
-	}
-	return out, nil
+	return reply.Results, nil
 }
 
 func (cl *class) decodeResult(r *pb.SearchResult) (adapters.Point, error) {

@@ -3,6 +3,10 @@
 //
 //	weaviate://HOST[:HTTP_PORT]/CLASS[?grpc_port=50051&tls=true&tenant=a,b]
 //
+// CLASS is used as Weaviate stores it, with its first letter upper-cased
+// (probe is the class Probe), in every call and message; a name Weaviate
+// refuses is reported before anything is written (check.go).
+//
 // Schema, tenants and counts go through REST (the class schema is copied as
 // raw JSON, never through the client's models, which drop newer fields);
 // objects are read and written through gRPC.
@@ -68,6 +72,7 @@ type conn struct {
 	where   string // "weaviate HOST:PORT/Class", the start of every message
 	base    string // http(s)://HOST:PORT
 	class   string
+	asked   string // the class name as the endpoint gave it
 	key     adapters.Secret
 	http    *http.Client
 	timeout time.Duration
@@ -82,7 +87,14 @@ type conn struct {
 
 func open(ctx context.Context, ep *adapters.Endpoint, cfg adapters.Config) (*conn, error) {
 	hp := ep.HostPort(defaultHTTPPort)
-	c := &conn{ep: ep, class: ep.Name, key: cfg.APIKey, timeout: cfg.Timeout, tenants: ep.QueryList("tenant")}
+	// Weaviate capitalises a class name's first letter: vecmig uses the
+	// name the server really stores, everywhere (check.go).
+	asked := ep.Name
+	ep, err := canonicalEndpoint(ep)
+	if err != nil {
+		return nil, err
+	}
+	c := &conn{ep: ep, class: ep.Name, asked: asked, key: cfg.APIKey, timeout: cfg.Timeout, tenants: ep.QueryList("tenant")}
 	c.where = "weaviate " + hp
 	if c.class != "" {
 		c.where += "/" + c.class

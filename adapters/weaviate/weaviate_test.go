@@ -92,9 +92,15 @@ func (a *activating) Get(ctx context.Context, part string, ids []adapters.ID) ([
 	return a.Source.Get(ctx, part, ids)
 }
 
-// NativeFormat passes the optional ability through the wrapper.
-func (a *activating) NativeFormat() string {
-	return a.Source.(adapters.NativeReader).NativeFormat()
+func (a *activating) RawFormat() string {
+	return a.Source.(adapters.RawReader).RawFormat()
+}
+
+func (a *activating) ReadRaw(ctx context.Context, req adapters.ReadRequest) (adapters.RawPage, error) {
+	if err := a.activate(ctx, req.Partition); err != nil {
+		return adapters.RawPage{}, err
+	}
+	return a.Source.(adapters.RawReader).ReadRaw(ctx, req)
 }
 
 func (a *activating) Close() error {

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/vecmig/vecmig/adapters"
 )
 
 // childCommand is the hidden subcommand that runs a reference method in
@@ -183,23 +185,17 @@ func ceiling(ctx context.Context, conn rawConn, batch, writers int) (*childResul
 		return nil, err
 	}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	ctx, fc := adapters.WithFirstCause(ctx)
+	defer fc.Stop()
 	work := make(chan rawBatch)
-	var (
-		wg       sync.WaitGroup
-		errOnce  sync.Once
-		firstErr error
-	)
+	var wg sync.WaitGroup
 	start, cpu0 := time.Now(), selfCPU()
 	for i := 0; i < writers; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for b := range work {
-				if err := conn.write(ctx, b); err != nil {
-					errOnce.Do(func() { firstErr = err; cancel() })
-				}
+				fc.Fail(conn.write(ctx, b))
 			}
 		}()
 	}
@@ -213,8 +209,8 @@ feed:
 	}
 	close(work)
 	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
+	if err := fc.Err(); err != nil {
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err

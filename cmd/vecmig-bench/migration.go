@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/vecmig/vecmig/adapters"
 )
 
 // pair is one engine's two servers as a migration scenario needs them: a
@@ -301,22 +303,19 @@ func (b *bench) measured(ctx context.Context, p pair, kind string, want uint64, 
 func (b *bench) load(ctx context.Context, what string, n int, write func(ctx context.Context, lo, hi int) error) error {
 	const batchSize, writers = 500, 4
 	start := time.Now()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	ctx, fc := adapters.WithFirstCause(ctx)
+	defer fc.Stop()
 	next := make(chan int)
 	var (
-		wg      sync.WaitGroup
-		errOnce sync.Once
-		first   error
-		done    atomic.Int64
+		wg   sync.WaitGroup
+		done atomic.Int64
 	)
 	for i := 0; i < writers; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for lo := range next {
-				if err := write(ctx, lo, min(lo+batchSize, n)); err != nil {
-					errOnce.Do(func() { first = err; cancel() })
+				if fc.Fail(write(ctx, lo, min(lo+batchSize, n))) || ctx.Err() != nil {
 					continue
 				}
 				if d := done.Add(int64(min(batchSize, n-lo))); d*10/int64(n) > (d-int64(min(batchSize, n-lo)))*10/int64(n) {
@@ -335,8 +334,8 @@ feed:
 	}
 	close(next)
 	wg.Wait()
-	if first != nil {
-		return fmt.Errorf("load %s: %w", what, first)
+	if err := fc.Err(); err != nil {
+		return fmt.Errorf("load %s: %w", what, err)
 	}
 	if err := ctx.Err(); err != nil {
 		return err

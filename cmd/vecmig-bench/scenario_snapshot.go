@@ -16,6 +16,7 @@ import (
 
 	"github.com/qdrant/go-client/qdrant"
 
+	"github.com/vecmig/vecmig/adapters"
 	"github.com/vecmig/vecmig/adapters/qdrant/qdranttest"
 )
 
@@ -175,8 +176,9 @@ func loadSnapshotSource(ctx context.Context, b *bench, s *qdranttest.Node, coll 
 	}
 	b.logf("loading %d points of %d-d for a >= 1 GB snapshot", n, dim)
 	const batch = 256
+	ctx, fc := adapters.WithFirstCause(ctx)
+	defer fc.Stop()
 	var wg sync.WaitGroup
-	errs := make(chan error, 4)
 	next := make(chan int)
 	for w := 0; w < 4; w++ {
 		wg.Add(1)
@@ -193,30 +195,26 @@ func loadSnapshotSource(ctx context.Context, b *bench, s *qdranttest.Node, coll 
 					pts = append(pts, &qdrant.PointStruct{Id: qdrant.NewIDNum(uint64(i)), Vectors: qdrant.NewVectorsDense(v),
 						Payload: qdrant.NewValueMap(map[string]any{"i": i, "tag": "bench"})})
 				}
-				if err := c.upsert(ctx, pts); err != nil {
-					errs <- err
+				if fc.Fail(c.upsert(ctx, pts)) || ctx.Err() != nil {
 					return
 				}
 			}
 		}()
 	}
+feed:
 	for lo := 0; lo < n; lo += batch {
 		select {
 		case next <- lo:
-		case err := <-errs:
-			close(next)
-			wg.Wait()
-			return err
+		case <-ctx.Done():
+			break feed
 		}
 	}
 	close(next)
 	wg.Wait()
-	select {
-	case err := <-errs:
+	if err := fc.Err(); err != nil {
 		return err
-	default:
 	}
-	return nil
+	return ctx.Err()
 }
 
 type benchSnapshot struct {

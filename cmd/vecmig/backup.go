@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -13,19 +15,22 @@ import (
 	"github.com/vecmig/vecmig/adapters/weaviate"
 )
 
+// backupFlags are the flags of every backup subcommand, then extra.
+func backupFlags(extra ...cli.Flag) []cli.Flag {
+	fs := []cli.Flag{
+		required(&cli.StringFlag{Name: "backend", Usage: "backup backend: filesystem, s3, gcs or azure (the server needs module backup-<name>)"}),
+		&cli.StringFlag{Name: "api-key", EnvVars: []string{"VECMIG_API_KEY"}, Usage: "API key of the server (prefer the environment variable: flags show in the process list)"},
+		&cli.IntFlag{Name: "retries", Value: 8, Usage: "tries per request on transient errors (429, 502, 503, 504, connection errors)"},
+		&cli.DurationFlag{Name: "timeout", Value: 60 * time.Second, Usage: "timeout of one request"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors"},
+		&cli.BoolFlag{Name: "json", Usage: "print the result as JSON on stdout"},
+	}
+	return append(fs, extra...)
+}
+
 // backupCommand is `vecmig backup`: Weaviate backups, one command each.
 func backupCommand(reg *adapters.Registry) *cli.Command {
-	common := func(extra ...cli.Flag) []cli.Flag {
-		fs := []cli.Flag{
-			required(&cli.StringFlag{Name: "backend", Usage: "backup backend: filesystem, s3, gcs or azure (the server needs module backup-<name>)"}),
-			&cli.StringFlag{Name: "api-key", EnvVars: []string{"VECMIG_API_KEY"}, Usage: "API key of the server (prefer the environment variable: flags show in the process list)"},
-			&cli.IntFlag{Name: "retries", Value: 8, Usage: "tries per request on transient errors (429, 502, 503, 504, connection errors)"},
-			&cli.DurationFlag{Name: "timeout", Value: 60 * time.Second, Usage: "timeout of one request"},
-			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors"},
-			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON on stdout"},
-		}
-		return append(fs, extra...)
-	}
+	common := backupFlags
 	loc := []cli.Flag{
 		&cli.StringFlag{Name: "bucket", Usage: "bucket (container) of the backend, if not the server's default; pass it again on status, restore and cancel"},
 		&cli.StringFlag{Name: "path", Usage: "path inside the backend, if not the server's default; pass it again on status, restore and cancel"},
@@ -97,8 +102,7 @@ func backupArgs(c *cli.Context, wantID bool) (*weaviate.BackupClient, string, st
 	}
 	out := newOutput(c)
 	b, class, err := weaviate.NewBackupClient(c.Args().Get(0), weaviate.BackupOptions{
-		APIKey: adapters.NewSecret(c.String("api-key")), Timeout: c.Duration("timeout"), Retries: max(c.Int("retries"), 1),
-		OnRetry: func(what string, attempt int) { out.notice("retrying %s (attempt %d)", what, attempt+1) },
+		APIKey: adapters.NewSecret(c.String("api-key")), Timeout: c.Duration("timeout"), Retry: retryPolicy(c, out),
 	})
 	if err != nil {
 		return nil, "", "", err
@@ -160,83 +164,15 @@ func runBackupCreate(c *cli.Context) error {
 	ctx, cancel := signalContext(c.Context, out, backupStopNote)
 	defer cancel()
 	backend := c.String("backend")
-	include, exclude := splitList(c.StringSlice("include")), splitList(c.StringSlice("exclude"))
-	if class != "" || len(exclude) > 0 {
-		include, err = weaviate.ResolveClasses(ctx, b, class, include, exclude)
-		if err != nil {
-			return out.fail(withCode(exitError, err))
-		}
-		exclude = nil
+	include, exclude, id, err := createRequest(ctx, c, b, class)
+	if err != nil {
+		return out.fail(withCode(exitError, err))
 	}
-	id := c.String("id")
-	if id == "" {
-		hint := ""
-		if len(include) == 1 {
-			hint = include[0]
-		}
-		id = weaviate.NewBackupID(hint)
+	putBack, err := activateForCreate(ctx, c, out, b, include)
+	if err != nil {
+		return out.fail(withCode(exitError, err))
 	}
-	// Inactive tenants' data is silently left out of a backup: with --wait,
-	// activate them meanwhile; without, say so.
-	classes := include
-	if len(classes) == 0 {
-		if classes, err = b.ClassNames(ctx); err != nil {
-			return out.fail(withCode(exitError, err))
-		}
-	}
-	inactive := map[string][]weaviate.Tenant{}
-	for _, cl := range classes {
-		ci, err := b.Class(ctx, cl)
-		if err != nil {
-			return out.fail(withCode(exitError, err))
-		}
-		if ci == nil {
-			return out.fail(withCode(exitError, adapters.Errorf(adapters.KindNotFound, "%s: class %q does not exist; check the name with 'vecmig inspect %s'", b.Where(), cl, b.URL())))
-		}
-		if !ci.MultiTenant {
-			continue
-		}
-		ts, err := b.Tenants(ctx, cl)
-		if err != nil {
-			return out.fail(withCode(exitError, err))
-		}
-		for _, t := range ts {
-			if !t.Active() {
-				inactive[cl] = append(inactive[cl], t)
-			}
-		}
-	}
-	putBack := func() {}
-	if len(inactive) > 0 {
-		if !c.Bool("wait") {
-			for cl, ts := range inactive {
-				out.notice("warning: class %s has %d inactive tenants; a backup leaves their data out. Use --wait, and vecmig activates them for the backup and puts them back", cl, len(ts))
-			}
-		} else {
-			putBack = func() {
-				pctx, pc := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-				defer pc()
-				for cl, ts := range inactive {
-					if err := b.SetTenants(pctx, cl, ts); err != nil {
-						out.notice("warning: could not put the tenants of %s back to their statuses: %v", cl, err)
-					} else {
-						out.notice("put %d tenants of %s back to their statuses", len(ts), cl)
-					}
-				}
-			}
-			defer putBack()
-			for cl, ts := range inactive {
-				hot := make([]weaviate.Tenant, len(ts))
-				for i, t := range ts {
-					hot[i] = weaviate.Tenant{Name: t.Name, ActivityStatus: "HOT"}
-				}
-				if err := b.SetTenants(ctx, cl, hot); err != nil {
-					return out.fail(withCode(exitError, fmt.Errorf("activate the inactive tenants of %s for the backup: %w", cl, err)))
-				}
-				out.notice("activated %d inactive tenants of %s for the backup", len(ts), cl)
-			}
-		}
-	}
+	defer putBack()
 	st, err := b.Create(ctx, backend, weaviate.BackupRequest{ID: id, Include: include, Exclude: exclude, Location: location(c),
 		CPUPercentage: c.Int("cpu-percentage"), CompressionLevel: c.String("compression")})
 	if err != nil {
@@ -258,6 +194,60 @@ func runBackupCreate(c *cli.Context) error {
 		cc()
 	}
 	return err
+}
+
+// createRequest resolves the classes of a backup (the URL's class and
+// --include, or all but --exclude, always sent as include) and its id.
+func createRequest(ctx context.Context, c *cli.Context, b *weaviate.BackupClient, class string) (include, exclude []string, id string, err error) {
+	include, exclude = splitList(c.StringSlice("include")), splitList(c.StringSlice("exclude"))
+	if class != "" || len(exclude) > 0 {
+		if include, err = weaviate.ResolveClasses(ctx, b, class, include, exclude); err != nil {
+			return nil, nil, "", err
+		}
+		exclude = nil
+	}
+	if id = c.String("id"); id == "" {
+		hint := ""
+		if len(include) == 1 {
+			hint = include[0]
+		}
+		id = weaviate.NewBackupID(hint)
+	}
+	return include, exclude, id, nil
+}
+
+// activateForCreate deals with inactive tenants, whose data a backup
+// silently leaves out: with --wait they are activated meanwhile, and the
+// returned function puts them back; without, the user is warned.
+func activateForCreate(ctx context.Context, c *cli.Context, out *output, b *weaviate.BackupClient, include []string) (func(), error) {
+	classes := include
+	var err error
+	if len(classes) == 0 {
+		if classes, err = b.ClassNames(ctx); err != nil {
+			return nil, err
+		}
+	}
+	inactive, err := b.InactiveTenants(ctx, classes)
+	if err != nil || len(inactive) == 0 {
+		return func() {}, err
+	}
+	if !c.Bool("wait") {
+		for _, cl := range classes {
+			if ts := inactive[cl]; len(ts) > 0 {
+				out.notice("warning: class %s has %d inactive tenants; a backup leaves their data out. Use --wait, and vecmig activates them for the backup and puts them back", cl, len(ts))
+			}
+		}
+		return func() {}, nil
+	}
+	putBack, err := b.ActivateTenants(ctx, inactive, out.notice)
+	if err != nil {
+		return nil, err
+	}
+	return func() {
+		if err := putBack(ctx); err != nil {
+			out.notice("warning: %v", err)
+		}
+	}, nil
 }
 
 func locFlags(c *cli.Context) string {
@@ -347,10 +337,34 @@ func runBackupRestore(c *cli.Context) error {
 	if st.Status != weaviate.BackupSuccess {
 		return out.fail(withCode(exitError, fmt.Errorf("%s: backup %q is %s, not SUCCESS; only a finished backup can be restored", b.Where(), id, st.Status)))
 	}
-	want := st.Classes
+	exists, err := existingClasses(ctx, b, backend, id, st.Classes, include, exclude)
+	if err != nil {
+		return out.fail(withCode(exitError, err))
+	}
+	if len(exists) > 0 {
+		return out.fail(withCode(exitError, adapters.Errorf(adapters.KindExists, "%s: class %s already exists on this server; the restore would fail at its end. Delete it first, or leave it out with --exclude %s", b.Where(), strings.Join(exists, ", "), strings.Join(exists, ","))))
+	}
+	rs, err := b.Restore(ctx, backend, id, weaviate.RestoreRequest{Include: include, Exclude: exclude, Location: location(c), CPUPercentage: c.Int("cpu-percentage")})
+	if err != nil {
+		return out.fail(withCode(exitError, err))
+	}
+	if !c.Bool("wait") {
+		printStatus(out, rs)
+		out.notice("follow it with: vecmig backup status %s %s --restore --backend %s%s --wait", b.URL(), id, backend, locFlags(c))
+		return nil
+	}
+	return backupWait(ctx, out, "restore", func(ctx context.Context, wo weaviate.WaitOptions) (*weaviate.BackupStatus, error) {
+		return b.WaitRestore(ctx, backend, id, location(c), wo)
+	})
+}
+
+// existingClasses returns the classes a restore of backup id would create
+// that exist on b's server already. classes are the backup's (from its
+// status; listed when the status has none).
+func existingClasses(ctx context.Context, b *weaviate.BackupClient, backend, id string, classes, include, exclude []string) ([]string, error) {
+	want := classes
 	if len(want) == 0 {
-		list, err := b.List(ctx, backend)
-		if err == nil {
+		if list, err := b.List(ctx, backend); err == nil {
 			for _, s := range list {
 				if s.ID == id {
 					want = s.Classes
@@ -372,27 +386,13 @@ func runBackupRestore(c *cli.Context) error {
 		}
 		ci, err := b.Class(ctx, cl)
 		if err != nil {
-			return out.fail(withCode(exitError, err))
+			return nil, err
 		}
 		if ci != nil {
 			exists = append(exists, cl)
 		}
 	}
-	if len(exists) > 0 {
-		return out.fail(withCode(exitError, adapters.Errorf(adapters.KindExists, "%s: class %s already exists on this server; the restore would fail at its end. Delete it first, or leave it out with --exclude %s", b.Where(), strings.Join(exists, ", "), strings.Join(exists, ","))))
-	}
-	rs, err := b.Restore(ctx, backend, id, weaviate.RestoreRequest{Include: include, Exclude: exclude, Location: location(c), CPUPercentage: c.Int("cpu-percentage")})
-	if err != nil {
-		return out.fail(withCode(exitError, err))
-	}
-	if !c.Bool("wait") {
-		printStatus(out, rs)
-		out.notice("follow it with: vecmig backup status %s %s --restore --backend %s%s --wait", b.URL(), id, backend, locFlags(c))
-		return nil
-	}
-	return backupWait(ctx, out, "restore", func(ctx context.Context, wo weaviate.WaitOptions) (*weaviate.BackupStatus, error) {
-		return b.WaitRestore(ctx, backend, id, location(c), wo)
-	})
+	return exists, nil
 }
 
 func runBackupCancel(c *cli.Context) error {
@@ -415,3 +415,47 @@ func runBackupCancel(c *cli.Context) error {
 	}
 	return nil
 }
+
+func splitList(vs []string) []string {
+	var out []string
+	for _, v := range vs {
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// pollPrinter prints status changes while polling (no bar: the server
+// gives no totals), and a reminder line every 30 s without a change.
+type pollPrinter struct {
+	out  *output
+	mu   sync.Mutex
+	last string
+	at   time.Duration
+}
+
+func newPollPrinter(out *output) *pollPrinter { return &pollPrinter{out: out} }
+
+func (p *pollPrinter) print(phase string, st *weaviate.BackupStatus, el time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	key := phase + " " + st.ID + " " + st.Status
+	if key == p.last && el-p.at < 30*time.Second {
+		return
+	}
+	p.last, p.at = key, el
+	p.out.notice("%s %s: %s (%s)", phase, st.ID, st.Status, el.Round(100*time.Millisecond))
+}
+
+// exitFor maps a backup error to an exit code.
+func exitFor(ctx context.Context, err error) int {
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		return exitInterrupted
+	}
+	return exitError
+}
+
+const backupStopNote = "stopping: cancelling what runs and putting tenant statuses back"

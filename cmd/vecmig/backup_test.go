@@ -173,26 +173,32 @@ func TestBackupMigrateS3(t *testing.T) {
 		"--include", namedClass, "--backend", "s3", "--verify", "full", "--json")
 	mustExit(t, r, 0)
 	var res struct {
-		ID      string   `json:"backup_id"`
-		Classes []string `json:"classes"`
-		Equal   bool     `json:"equal"`
-		Verify  []struct {
-			Mode   string `json:"mode"`
-			Result string `json:"result"`
+		CountsMatch bool `json:"counts_match"`
+		Copy        struct {
+			Method string `json:"method"`
+			Detail struct {
+				ID      string   `json:"backup_id"`
+				Classes []string `json:"classes"`
+			} `json:"detail"`
+		} `json:"copy"`
+		Verify struct {
+			Mode       string `json:"mode"`
+			Compared   uint64 `json:"points_compared"`
+			Mismatched uint64 `json:"points_mismatched"`
 		} `json:"verify"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
 		t.Fatalf("--json output is not one JSON object: %v\n%s", err, r.stdout)
 	}
-	if !res.Equal || len(res.Verify) != 2 || res.Verify[0].Mode != "full" {
-		t.Errorf("verification: %+v", res)
+	if !res.CountsMatch || res.Copy.Method != "backup" || res.Verify.Mode != "full" || res.Verify.Compared == 0 || res.Verify.Mismatched != 0 {
+		t.Errorf("summary: %+v", res)
 	}
-	if strings.Join(res.Classes, ",") != strings.Join(sorted(mtClass, namedClass), ",") {
-		t.Errorf("classes %v", res.Classes)
+	if strings.Join(res.Copy.Detail.Classes, ",") != strings.Join(sorted(mtClass, namedClass), ",") {
+		t.Errorf("classes %v", res.Copy.Detail.Classes)
 	}
 	// The backup really is in the bucket.
-	if _, err := os.Stat(filepath.Join(backupNodes.s3.Dir, testBucket, res.ID)); err != nil {
-		t.Errorf("backup %s not in the S3 bucket: %v", res.ID, err)
+	if _, err := os.Stat(filepath.Join(backupNodes.s3.Dir, testBucket, res.Copy.Detail.ID)); err != nil {
+		t.Errorf("backup %s not in the S3 bucket: %v", res.Copy.Detail.ID, err)
 	}
 	assertCopied(t, mtFrom, mtTo, "", "")
 	assertCopied(t, namedFrom, namedTo, "", "")
@@ -234,7 +240,7 @@ func TestBackupMigrateRefusedBeforeStarting(t *testing.T) {
 		adaptertest.Load(t, all.Registry(), adapters.Config{}, to, fx)
 		r := runVecmig(t, t.TempDir(), nil, "migrate", "--method", "backup", "--from", from, "--to", to, "--backend", "filesystem")
 		mustExit(t, r, 2)
-		for _, want := range []string{"already exists on the target", "nothing was started", "--method live"} {
+		for _, want := range []string{"already exists on the target", "--method live"} {
 			if !strings.Contains(r.stderr, want) {
 				t.Errorf("message lacks %q:\n%s", want, r.stderr)
 			}

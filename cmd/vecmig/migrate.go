@@ -55,130 +55,174 @@ func defaultStatePath(from, to string) string {
 
 func runMigrate(c *cli.Context, reg *adapters.Registry) error {
 	out := newOutput(c)
-	switch m := c.String("method"); m {
-	case "live":
-	case "snapshot":
-		return runSnapshotMigrate(c, reg, out)
-	case "backup":
-		return runBackupMigrate(c, reg, out)
-	default:
-		return out.fail(withCode(exitError, fmt.Errorf("--method %q: use live, snapshot (Qdrant) or backup (Weaviate)", m)))
-	}
-	onExists := adapters.OnExists(c.String("on-exists"))
-	switch onExists {
-	case adapters.ExistsFail, adapters.ExistsAppend, adapters.ExistsRecreate:
-	default:
-		return out.fail(withCode(exitError, fmt.Errorf("--on-exists %q: use fail, append or recreate", onExists)))
-	}
-	if c.Int("batch-size") < 1 || c.Int("workers") < 1 || c.Int("readers") < 1 || c.Int("retries") < 1 || c.Float64("max-rate") < 0 {
-		return out.fail(withCode(exitError, fmt.Errorf("--batch-size, --workers, --readers and --retries must be at least 1, --max-rate not negative")))
-	}
-	mode, err := verifyMode(c)
+	flags, err := readMigrateFlags(c)
 	if err != nil {
 		return out.fail(withCode(exitError, err))
 	}
-	from, to := c.String("from"), c.String("to")
-	fromEP, err := adapters.ParseEndpoint(from)
-	if err != nil {
-		return out.fail(withCode(exitError, err))
-	}
-	toEP, err := adapters.ParseEndpoint(to)
-	if err != nil {
-		return out.fail(withCode(exitError, err))
-	}
-	if fromEP.String() == toEP.String() {
-		return out.fail(withCode(exitError, fmt.Errorf("--from and --to are both %s; a collection cannot be copied onto itself", fromEP)))
-	}
-	warnPlainKey(out, fromEP, c.String("from-api-key"))
-	warnPlainKey(out, toEP, c.String("to-api-key"))
-	statePath, autoState := c.String("state"), false
-	if statePath == "" {
-		statePath, autoState = defaultStatePath(fromEP.String(), toEP.String()), true
-	}
+	warnPlainKey(out, flags.from, c.String("from-api-key"))
+	warnPlainKey(out, flags.to, c.String("to-api-key"))
 
-	// First signal: stop reading, let in-flight batches land, save state.
-	// Second signal: cancel everything.
+	// Live, first signal: stop reading, let in-flight batches land, save
+	// the state; second signal: cancel everything. Snapshot and backup
+	// stop at the first signal.
 	ctx, stop, release := interrupts(c.Context, out, "stopping: finishing the batches in flight and saving the state (signal again to abort at once)")
 	defer release()
-
-	src, err := reg.OpenSource(ctx, from, config(c, "from-api-key"))
+	if flags.method != migrate.MethodLive {
+		release()
+		var cancel context.CancelFunc
+		ctx, cancel = signalContext(c.Context, out, "stopping: cancelling the transfer and removing its temporary files")
+		defer cancel()
+	}
+	job, closeAll, err := openJob(ctx, c, reg, flags, out)
 	if err != nil {
-		return out.fail(withCode(exitError, fmt.Errorf("source: %w", err)))
+		return out.fail(withCode(exitError, err))
 	}
-	defer src.Close()
-	dst, err := reg.OpenSink(ctx, to, config(c, "to-api-key"))
-	if err != nil {
-		return out.fail(withCode(exitError, fmt.Errorf("target: %w", err)))
-	}
-	defer dst.Close()
+	defer closeAll()
+	job.Options.Stop = stop
+	res, err := migrate.Execute(ctx, job)
+	return finishMigrate(c, out, flags, res, err, ctx.Err() != nil)
+}
 
-	retry := migrate.DefaultRetry()
-	retry.Attempts = c.Int("retries")
-	retry.OnRetry = func(op string, attempt int, wait time.Duration, err error) {
-		out.notice("retrying %s in %s (attempt %d of %d): %v", op, wait.Round(time.Millisecond), attempt+1, retry.Attempts, err)
+// migrateFlags are the checked flags of a migration.
+type migrateFlags struct {
+	from, to  *adapters.Endpoint
+	method    string
+	onExists  adapters.OnExists
+	verify    string
+	statePath string
+	autoState bool
+	copy      adapters.CopyRequest
+}
+
+// readMigrateFlags checks every flag before anything is opened.
+func readMigrateFlags(c *cli.Context) (*migrateFlags, error) {
+	f := &migrateFlags{method: c.String("method"), onExists: adapters.OnExists(c.String("on-exists"))}
+	switch f.method {
+	case migrate.MethodLive, "snapshot", "backup":
+	default:
+		return nil, fmt.Errorf("--method %q: use live, snapshot (Qdrant) or backup (Weaviate)", f.method)
 	}
-	opts := migrate.Options{
-		BatchSize: c.Int("batch-size"),
-		Workers:   c.Int("workers"),
-		Readers:   c.Int("readers"),
-		OnExists:  onExists,
-		StatePath: statePath,
-		DryRun:    c.Bool("dry-run"),
-		MaxRate:   c.Float64("max-rate"),
-		Retry:     retry,
-		Stop:      stop,
-		Logf:      out.notice,
+	switch f.onExists {
+	case adapters.ExistsFail, adapters.ExistsAppend, adapters.ExistsRecreate:
+	default:
+		return nil, fmt.Errorf("--on-exists %q: use fail, append or recreate", f.onExists)
 	}
-	if !opts.DryRun {
-		opts.Progress = out.progress()
+	if c.Int("batch-size") < 1 || c.Int("workers") < 1 || c.Int("readers") < 1 || c.Int("retries") < 1 || c.Float64("max-rate") < 0 {
+		return nil, fmt.Errorf("--batch-size, --workers, --readers and --retries must be at least 1, --max-rate not negative")
 	}
-	res, err := migrate.Run(ctx, src, dst, opts)
-	if errors.Is(err, migrate.ErrInterrupted) || (err != nil && ctx.Err() != nil) {
-		out.summary(res, nil)
+	var err error
+	if f.verify, err = verifyMode(c); err != nil {
+		return nil, err
+	}
+	if f.from, err = adapters.ParseEndpoint(c.String("from")); err != nil {
+		return nil, err
+	}
+	if f.to, err = adapters.ParseEndpoint(c.String("to")); err != nil {
+		return nil, err
+	}
+	if f.from.String() == f.to.String() {
+		return nil, fmt.Errorf("--from and --to are both %s; a collection cannot be copied onto itself", f.from)
+	}
+	if f.statePath = c.String("state"); f.statePath == "" {
+		f.statePath, f.autoState = defaultStatePath(f.from.String(), f.to.String()), true
+	}
+	f.copy, err = copyRequest(c, f.method)
+	return f, err
+}
+
+// copyRequest reads the snapshot and backup methods' flags.
+func copyRequest(c *cli.Context, method string) (adapters.CopyRequest, error) {
+	req := adapters.CopyRequest{Timeout: c.Duration("timeout")}
+	switch t := c.String("transfer"); t {
+	case "download":
+	case "direct":
+		req.Snapshot.Direct = true
+	default:
+		return req, fmt.Errorf("--transfer %q: use download or direct", t)
+	}
+	req.Snapshot.Name, req.Snapshot.Keep, req.Snapshot.TempDir = c.String("snapshot"), c.Bool("keep-snapshot"), c.String("temp-dir")
+	req.Backup = adapters.BackupParams{
+		Backend: backupFlagString(c, "backend"), Bucket: backupFlagString(c, "bucket"), Path: backupFlagString(c, "path"),
+		ID: c.String("backup-id"), Include: c.StringSlice("include"), Exclude: c.StringSlice("exclude"),
+		CPUPercentage: c.Int("cpu-percentage"),
+	}
+	if method == "backup" && req.Backup.Backend == "" {
+		return req, fmt.Errorf("--method backup needs --backend: filesystem, s3, gcs or azure (the backup module both servers have)")
+	}
+	return req, nil
+}
+
+// openJob opens both endpoints and builds the job.
+func openJob(ctx context.Context, c *cli.Context, reg *adapters.Registry, f *migrateFlags, out *output) (migrate.Job, func(), error) {
+	src, err := reg.OpenSource(ctx, c.String("from"), config(c, "from-api-key"))
+	if err != nil {
+		return migrate.Job{}, nil, fmt.Errorf("source: %w", err)
+	}
+	dst, err := reg.OpenSink(ctx, c.String("to"), config(c, "to-api-key"))
+	if err != nil {
+		src.Close()
+		return migrate.Job{}, nil, fmt.Errorf("target: %w", err)
+	}
+	f.copy.Logf = out.notice
+	job := migrate.Job{
+		Source: src, Target: dst, Method: f.method, Verify: f.verify, Copy: f.copy,
+		ReadTarget: func(ctx context.Context) (adapters.Source, error) {
+			return reg.OpenSource(ctx, c.String("to"), config(c, "to-api-key"))
+		},
+		Options: migrate.Options{
+			BatchSize: c.Int("batch-size"), Workers: c.Int("workers"), Readers: c.Int("readers"),
+			OnExists: f.onExists, StatePath: f.statePath, DryRun: c.Bool("dry-run"),
+			MaxRate: c.Float64("max-rate"), Retry: retryPolicy(c, out), Logf: out.notice,
+		},
+	}
+	if !job.Options.DryRun && f.method == migrate.MethodLive {
+		job.Options.Progress = out.progress()
+	}
+	return job, func() { dst.Close(); src.Close() }, nil
+}
+
+// finishMigrate prints the outcome and picks the exit code.
+func finishMigrate(c *cli.Context, out *output, f *migrateFlags, res *migrate.Result, err error, stopped bool) error {
+	var planErr *migrate.PlanError
+	var verifyErr *migrate.VerifyError
+	switch {
+	case errors.As(err, &planErr):
+		out.plan(planErr.Plan)
+		return out.fail(withCode(exitError, err))
+	case f.method == migrate.MethodLive && (errors.Is(err, migrate.ErrInterrupted) || (err != nil && stopped)):
+		out.summary(res)
 		return out.fail(withCode(exitInterrupted, fmt.Errorf("%w after %d points; the state is saved in %s. Resume with: %s",
-			migrate.ErrInterrupted, written(res), statePath, resumeCommand(c, autoState, statePath))))
-	}
-	if err != nil {
+			migrate.ErrInterrupted, written(res), f.statePath, resumeCommand(c, f.autoState, f.statePath))))
+	case err != nil && stopped:
+		return out.fail(withCode(exitInterrupted, fmt.Errorf("interrupted: %w; nothing to resume, run the same command again (temporary files and the snapshot or backup vecmig made were removed)", err)))
+	case errors.As(err, &verifyErr):
+		out.summary(res)
+		return out.fail(withCode(exitError, fmt.Errorf("%w; run 'vecmig verify --from %s --to %s --mode %s' to try again", err, f.from, f.to, f.verify)))
+	case err != nil:
 		if res != nil && res.Written > 0 {
-			err = fmt.Errorf("%w\n%d points were written before this; fix the cause and run the same command again to resume: %s", err, res.Written, resumeCommand(c, autoState, statePath))
+			err = fmt.Errorf("%w\n%d points were written before this; fix the cause and run the same command again to resume: %s", err, res.Written, resumeCommand(c, f.autoState, f.statePath))
 		}
 		return out.fail(withCode(exitError, err))
 	}
-	if opts.DryRun {
-		out.summary(res, nil)
+	out.summary(res)
+	return differences(out, f, res)
+}
+
+// differences turns a complete run's comparison into the exit code.
+func differences(out *output, f *migrateFlags, res *migrate.Result) error {
+	if res.DryRun {
 		return nil
 	}
-	var rep *verify.Report
-	if res.CountsMatch && (mode == verify.ModeSample || mode == verify.ModeFull) {
-		rep, err = verifyCopy(ctx, reg, c, src, mode, retry, out)
-		if err != nil {
-			out.summary(res, nil)
-			return out.fail(withCode(exitError, fmt.Errorf("the copy is complete, but verifying it failed: %w; run 'vecmig verify --from %s --to %s --mode %s' to try again", err, from, to, mode)))
-		}
-	}
-	out.summary(res, rep)
 	if !res.CountsMatch {
 		return out.fail(withCode(exitDiffer, fmt.Errorf("counts differ after the copy: source %d, target %d points (per partition above); 'vecmig verify --mode full' names the points", res.SourceCount, res.TargetCount)))
 	}
-	if rep != nil && !rep.Equal() {
-		return out.fail(withCode(exitDiffer, fmt.Errorf("verification found differences between source and target (see above); run 'vecmig verify --from %s --to %s --mode full --report FILE' for every id", from, to)))
+	if !res.Equal() {
+		return out.fail(withCode(exitDiffer, fmt.Errorf("verification found differences between source and target (see above); run 'vecmig verify --from %s --to %s --mode full --report FILE' for every id", f.from, f.to)))
 	}
-	if autoState {
-		os.Remove(statePath)
+	if f.autoState && f.method == migrate.MethodLive {
+		os.Remove(f.statePath)
 	}
 	return nil
-}
-
-// verifyCopy compares the source with the target just written, reading the
-// target through its Source side.
-func verifyCopy(ctx context.Context, reg *adapters.Registry, c *cli.Context, src adapters.Source, mode string, retry *migrate.RetryPolicy, out *output) (*verify.Report, error) {
-	dst, err := reg.OpenSource(ctx, c.String("to"), config(c, "to-api-key"))
-	if err != nil {
-		return nil, err
-	}
-	defer dst.Close()
-	out.notice("verifying (%s)...", mode)
-	return verify.Run(ctx, migrate.WithRetry(src, retry), migrate.WithRetry(dst, retry), verify.Options{Mode: mode, Logf: out.notice})
 }
 
 func written(r *migrate.Result) uint64 {
@@ -243,14 +287,4 @@ func verifyMode(c *cli.Context) (string, error) {
 	default:
 		return "", fmt.Errorf("--verify %q: use none, count, sample or full", m)
 	}
-}
-
-// copyVerifyMode is verifyMode for the snapshot and backup methods, which
-// always compare exact counts at least: none means count there.
-func copyVerifyMode(c *cli.Context) (string, error) {
-	m, err := verifyMode(c)
-	if m == "none" {
-		m = verify.ModeCount
-	}
-	return m, err
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,7 +16,6 @@ import (
 
 	"github.com/vecmig/vecmig/adapters"
 	"github.com/vecmig/vecmig/migrate"
-	"github.com/vecmig/vecmig/verify"
 )
 
 // output prints for people (stderr: progress and notices; stdout: the
@@ -56,8 +56,13 @@ func (o *output) fail(err error) error {
 		case kind == "":
 			kind = "error"
 		}
-		enc := json.NewEncoder(o.stdout)
-		enc.Encode(map[string]any{"error": err.Error(), "kind": kind})
+		body := map[string]any{"error": err.Error(), "kind": kind}
+		// The one-line message names three rejected points; --json has all.
+		var rej *adapters.RejectedError
+		if errors.As(err, &rej) {
+			body["rejected"] = rej
+		}
+		json.NewEncoder(o.stdout).Encode(body)
 	}
 	return err
 }
@@ -70,47 +75,48 @@ func kindName(k adapters.Kind) string {
 	}[k]
 }
 
-func (o *output) summary(r *migrate.Result, rep *verify.Report) {
+func (o *output) summary(r *migrate.Result) {
 	if r == nil || (o.quiet && !o.json) {
 		return
 	}
 	if o.json {
 		o.printed = true
-		enc := json.NewEncoder(o.stdout)
-		enc.Encode(struct {
+		json.NewEncoder(o.stdout).Encode(struct {
 			*migrate.Result
-			Seconds         float64        `json:"seconds"`
-			PointsPerSecond float64        `json:"points_per_second"`
-			Verify          *verify.Report `json:"verify,omitempty"`
-		}{r, r.Duration.Seconds(), r.PointsPerSecond(), rep})
+			Seconds         float64 `json:"seconds"`
+			PointsPerSecond float64 `json:"points_per_second"`
+		}{r, r.Duration.Seconds(), r.PointsPerSecond()})
 		return
 	}
-	defer func() {
-		if rep != nil {
-			fmt.Fprintln(o.stdout)
-			rep.WriteText(o.stdout)
-		}
-	}()
-	w := o.stdout
 	if r.DryRun {
-		fmt.Fprintf(w, "dry run: would copy %d points from %s to %s\n", r.SourceCount, r.Source, r.Target)
-		for _, p := range r.Partitions {
-			if p.Name != "" {
-				fmt.Fprintf(w, "  partition %-20s %10d points\n", p.Name, p.SourceCount)
-			}
-		}
+		o.plan(r.Plan)
 		return
 	}
+	w := o.stdout
 	resumed := ""
 	if r.Resumed {
 		resumed = " (resumed)"
 	}
-	fmt.Fprintf(w, "migrated %s -> %s%s\n", r.Source, r.Target, resumed)
-	fmt.Fprintf(w, "  points read %d, written %d in %s (%.0f points/s), %d retries\n",
-		r.Read, r.Written, r.Duration.Round(time.Millisecond), r.PointsPerSecond(), r.Retries)
+	fmt.Fprintf(w, "migrated %s -> %s by %s%s\n", r.Source, r.Target, r.Method, resumed)
+	if r.Copy != nil {
+		fmt.Fprintf(w, "  %s\n", r.Copy.Summary)
+	} else {
+		fmt.Fprintf(w, "  points read %d, written %d in %s (%.0f points/s), %d retries\n",
+			r.Read, r.Written, r.Duration.Round(time.Millisecond), r.PointsPerSecond(), r.Retries)
+	}
 	if r.Native != "" {
 		fmt.Fprintf(w, "  points copied in the engine's own encoding (%s), without conversion\n", r.Native)
 	}
+	o.counts(r)
+	o.findings(r.Plan, adapters.LevelWarning, adapters.LevelNote)
+	if r.Verify != nil {
+		fmt.Fprintln(w)
+		r.Verify.WriteText(w)
+	}
+}
+
+func (o *output) counts(r *migrate.Result) {
+	w := o.stdout
 	for _, p := range r.Partitions {
 		if p.Name == "" {
 			continue
@@ -128,6 +134,67 @@ func (o *output) summary(r *migrate.Result, rep *verify.Report) {
 		}
 		fmt.Fprintf(w, "  count: source %d, target %d: %s\n", r.SourceCount, r.TargetCount, mark)
 	}
+}
+
+// plan prints the plan phase's outcome: for --dry-run all of it, for a
+// plan that stopped the run its warnings and notes (the errors are the
+// error message).
+func (o *output) plan(p *migrate.Plan) {
+	if p == nil || o.quiet || o.json {
+		if p != nil && o.json && !o.printed {
+			o.printed = true
+			json.NewEncoder(o.stdout).Encode(map[string]any{"plan": p, "error": planErrorText(p), "kind": planKind(p)})
+		}
+		return
+	}
+	if len(p.Errors()) > 0 {
+		o.findings(p, adapters.LevelWarning, adapters.LevelNote)
+		return
+	}
+	w := o.stdout
+	fmt.Fprintf(w, "dry run: would copy %d points from %s to %s by %s\n", p.Points, p.Source, p.Target, p.Method)
+	for _, v := range p.Vectors {
+		fmt.Fprintf(w, "  vector %s\n", v)
+	}
+	for _, part := range p.Partitions {
+		if part.Name != "" {
+			fmt.Fprintf(w, "  partition %-20s %10d points\n", part.Name, part.SourceCount)
+		}
+	}
+	fmt.Fprintf(w, "  if the target exists: %s; verify after the copy: %s\n", p.OnExists, p.Verify)
+	if p.Resume {
+		fmt.Fprintf(w, "  resumes the interrupted run recorded in %s\n", p.StatePath)
+	}
+	o.findings(p, adapters.LevelWarning, adapters.LevelNote)
+}
+
+// findings prints the plan's findings of these levels, one a line.
+func (o *output) findings(p *migrate.Plan, levels ...adapters.Level) {
+	if p == nil {
+		return
+	}
+	for _, f := range p.Findings {
+		if slices.Contains(levels, f.Level) {
+			fmt.Fprintf(o.stdout, "  %s\n", f)
+		}
+	}
+}
+
+func planErrorText(p *migrate.Plan) string {
+	if err := p.Err(); err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+func planKind(p *migrate.Plan) string {
+	if errs := p.Errors(); len(errs) > 0 {
+		if k := kindName(errs[0].Kind); k != "" {
+			return k
+		}
+		return "invalid"
+	}
+	return ""
 }
 
 // progress returns a bar on a terminal, periodic lines otherwise, and

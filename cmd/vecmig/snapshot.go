@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/vecmig/vecmig/adapters"
 	"github.com/vecmig/vecmig/adapters/qdrant"
-	"github.com/vecmig/vecmig/adapters/qdrant/snapshot"
 )
 
 func snapshotCommand(reg *adapters.Registry) *cli.Command {
@@ -86,7 +84,7 @@ func snapshotAction(nargs int, run func(*snapshotCmd) error) cli.ActionFunc {
 		key := c.String("api-key")
 		warnPlainKey(out, ep, key)
 		cfg := adapters.Config{APIKey: adapters.NewSecret(key)}
-		srv, err := qdrant.OpenSnapshots(ep, cfg, qdrant.SnapshotOptions{Attempts: c.Int("retries"), Notify: out.notice})
+		srv, err := qdrant.OpenSnapshots(ep, cfg, qdrant.SnapshotOptions{Retry: retryPolicy(c, out)})
 		if err != nil {
 			return out.fail(withCode(exitError, err))
 		}
@@ -120,22 +118,12 @@ func asCode(err error, ce **codeError) bool {
 // snapshotEndpoint parses qdrant://HOST[:PORT][/COLLECTION][?query]; the
 // collection is required unless full.
 func snapshotEndpoint(raw string, full bool) (*adapters.Endpoint, error) {
-	u, err := url.Parse(raw)
-	if err == nil && full && strings.Trim(u.Path, "/") == "" && u.Host != "" && u.User == nil {
-		// ParseEndpoint wants a collection; a full snapshot has none.
-		ep, err := adapters.ParseEndpoint(u.Scheme + "://" + u.Host + "/_?" + u.RawQuery)
-		if err != nil {
-			return nil, err
-		}
-		ep.Name = ""
-		return qdrantOnly(ep)
-	}
-	ep, err := adapters.ParseEndpoint(raw)
+	ep, err := adapters.ParseServer(raw)
 	if err != nil {
-		if !full {
-			return nil, fmt.Errorf("%w (for full-storage snapshots add --full and leave the collection out)", err)
-		}
 		return nil, err
+	}
+	if ep.Name == "" && !full {
+		return nil, fmt.Errorf("%s names no collection; use qdrant://HOST:6334/COLLECTION (for full-storage snapshots add --full and leave the collection out)", ep)
 	}
 	return qdrantOnly(ep)
 }
@@ -237,10 +225,10 @@ func runSnapshotRecover(s *snapshotCmd) error {
 		return fmt.Errorf("--on-exists %q: use fail or recreate (recovering a snapshot replaces every point)", onExists)
 	}
 	if s.c.Bool("full") {
-		if snapshot.IsURL(from) {
+		if qdrant.IsSnapshotURL(from) {
 			return fmt.Errorf("recover --full needs a local full snapshot file; download it first with 'vecmig snapshot download --full'")
 		}
-		res, err := snapshot.RecoverFull(s.ctx, s.srv, from, s.c.String("temp-dir"), onExists, s.out.notice)
+		res, err := qdrant.RecoverFullSnapshot(s.ctx, s.srv, from, s.c.String("temp-dir"), onExists, s.out.notice)
 		if err != nil {
 			return err
 		}
@@ -254,8 +242,8 @@ func runSnapshotRecover(s *snapshotCmd) error {
 		}
 		return nil
 	}
-	r := snapshot.Recovery{Checksum: s.c.String("checksum"), Replace: onExists == adapters.ExistsRecreate, Logf: s.out.notice}
-	if snapshot.IsURL(from) {
+	r := qdrant.SnapshotRecovery{Checksum: s.c.String("checksum"), Replace: onExists == adapters.ExistsRecreate, Logf: s.out.notice}
+	if qdrant.IsSnapshotURL(from) {
 		r.URL, r.URLKey = from, adapters.NewSecret(s.c.String("location-api-key"))
 	} else {
 		if _, err := os.Stat(from); err != nil {
@@ -263,7 +251,7 @@ func runSnapshotRecover(s *snapshotCmd) error {
 		}
 		r.File = from
 	}
-	if err := snapshot.Recover(s.ctx, snapshot.Side{Server: s.srv, Collection: s.coll}, r); err != nil {
+	if err := qdrant.RecoverSnapshot(s.ctx, qdrant.SnapshotSide{Server: s.srv, Collection: s.coll}, r); err != nil {
 		return err
 	}
 	if s.out.json {
@@ -295,7 +283,7 @@ func runSnapshotPrune(s *snapshotCmd) error {
 	if err != nil {
 		return err
 	}
-	kept, remove := snapshot.Prune(list, keep)
+	kept, remove := qdrant.PruneSnapshots(list, keep)
 	dry := s.c.Bool("dry-run")
 	var deleted []string
 	for _, r := range remove {
@@ -331,7 +319,7 @@ func runSnapshotCheck(s *snapshotCmd) error {
 		return err
 	}
 	maxAge := s.c.Duration("max-age")
-	newest, err := snapshot.CheckAge(s.where(), list, maxAge, time.Now())
+	newest, err := qdrant.CheckSnapshotAge(s.where(), list, maxAge, time.Now())
 	if s.out.json {
 		v := map[string]any{"ok": err == nil, "max_age": maxAge.String(), "newest": newest}
 		if err != nil {

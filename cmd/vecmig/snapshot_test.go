@@ -234,7 +234,7 @@ func TestSnapshotRefusedBeforeTransfer(t *testing.T) {
 	}
 	// The version rule (same or next minor) cannot be shown end to end:
 	// every server here runs qdranttest.Version and the proxy forwards the
-	// health check unchanged. TestSnapshotVersionsFit (adapters/qdrant/snapshot)
+	// health check unchanged. TestSnapshotVersionsFit (adapters/qdrant)
 	// covers it.
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/vecmig/vecmig/adapters"
-	"github.com/vecmig/vecmig/migrate"
+	"github.com/vecmig/vecmig/adapters/wrap"
 	"github.com/vecmig/vecmig/verify"
 )
 
@@ -53,11 +53,8 @@ func runVerify(c *cli.Context, reg *adapters.Registry) error {
 		return out.fail(withCode(exitError, err))
 	}
 	ctx := c.Context
-	retry := migrate.DefaultRetry()
-	retry.Attempts = max(c.Int("retries"), 1)
-	retry.OnRetry = func(op string, attempt int, wait time.Duration, err error) {
-		out.notice("retrying %s in %s (attempt %d of %d): %v", op, wait.Round(time.Millisecond), attempt+1, retry.Attempts, err)
-	}
+	// The same layers migrate puts around the endpoints it verifies.
+	layers := wrap.Layers{Retry: retryPolicy(c, out)}
 	opts.Logf = out.notice
 	src, err := reg.OpenSource(ctx, c.String("from"), config(c, "from-api-key"))
 	if err != nil {
@@ -70,25 +67,16 @@ func runVerify(c *cli.Context, reg *adapters.Registry) error {
 	}
 	defer dst.Close()
 
-	summaryTo := c.App.Writer
-	var list *bufio.Writer
-	if p := c.String("list"); p != "" {
-		var w io.Writer = c.App.Writer
-		if p != "-" {
-			f, err := os.Create(p)
-			if err != nil {
-				return out.fail(withCode(exitError, fmt.Errorf("--list %s: %w", p, err)))
-			}
-			defer f.Close()
-			w = f
-		} else {
-			summaryTo = c.App.ErrWriter // stdout carries the listing
-		}
-		list = bufio.NewWriterSize(w, 1<<16)
+	list, summaryTo, closeList, err := openListing(c)
+	if err != nil {
+		return out.fail(withCode(exitError, err))
+	}
+	defer closeList()
+	if list != nil {
 		opts.Listing = list
 	}
 
-	r, err := verify.Run(ctx, migrate.WithRetry(src, retry), migrate.WithRetry(dst, retry), opts)
+	r, err := verify.Run(ctx, layers.Source(src), layers.Source(dst), opts)
 	if err != nil {
 		return out.fail(withCode(exitError, err))
 	}
@@ -114,6 +102,23 @@ func runVerify(c *cli.Context, reg *adapters.Registry) error {
 		return withCode(exitDiffer, errReported)
 	}
 	return nil
+}
+
+// openListing opens --list (nil when not asked for) and says where the
+// summary goes: stdout, unless the listing takes it.
+func openListing(c *cli.Context) (list *bufio.Writer, summaryTo io.Writer, closeList func(), err error) {
+	p := c.String("list")
+	switch p {
+	case "":
+		return nil, c.App.Writer, func() {}, nil
+	case "-":
+		return bufio.NewWriterSize(c.App.Writer, 1<<16), c.App.ErrWriter, func() {}, nil
+	}
+	f, err := os.Create(p)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("--list %s: %w", p, err)
+	}
+	return bufio.NewWriterSize(f, 1<<16), c.App.Writer, func() { f.Close() }, nil
 }
 
 func verifyOptions(c *cli.Context) (verify.Options, error) {

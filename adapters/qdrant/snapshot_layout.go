@@ -1,4 +1,4 @@
-package snapshot
+package qdrant
 
 import (
 	"archive/tar"
@@ -9,7 +9,6 @@ import (
 	"path"
 
 	"github.com/vecmig/vecmig/adapters"
-	"github.com/vecmig/vecmig/adapters/qdrant"
 )
 
 // shardKeyMapping is the member of a collection snapshot that maps each
@@ -20,9 +19,9 @@ import (
 // A collection without custom shard keys has "[]".
 const shardKeyMapping = "shard_key_mapping.json"
 
-// ReadLayout reads the custom shard keys of the collection snapshot file at
+// ReadSnapshotLayout reads the custom shard keys of the collection snapshot file at
 // p; nil when it has none (or no mapping at all, as older snapshots).
-func ReadLayout(p string) (qdrant.ShardLayout, error) {
+func ReadSnapshotLayout(p string) (ShardLayout, error) {
 	f, err := os.Open(p)
 	if err != nil {
 		return nil, adapters.WithKind(adapters.KindInvalid, err)
@@ -49,13 +48,13 @@ func ReadLayout(p string) (qdrant.ShardLayout, error) {
 		if err := json.NewDecoder(tr).Decode(&entries); err != nil {
 			return nil, adapters.Errorf(adapters.KindInvalid, "%s: %s is not the shard key mapping vecmig knows (Qdrant 1.18): %v", p, shardKeyMapping, err)
 		}
-		var l qdrant.ShardLayout
+		var l ShardLayout
 		for _, e := range entries {
-			k, err := qdrant.ParseShardKeyJSON(e.Key)
+			k, err := ParseShardKeyJSON(e.Key)
 			if err != nil {
 				return nil, adapters.Errorf(adapters.KindInvalid, "%s: %s: %v", p, shardKeyMapping, err)
 			}
-			l = append(l, qdrant.KeyShards{Key: k, Shards: e.ShardIDs})
+			l = append(l, KeyShards{Key: k, Shards: e.ShardIDs})
 		}
 		l.Normalize()
 		return l, nil

@@ -1,4 +1,4 @@
-package snapshot
+package qdrant
 
 import (
 	"context"
@@ -10,11 +10,10 @@ import (
 	qc "github.com/qdrant/go-client/qdrant"
 
 	"github.com/vecmig/vecmig/adapters"
-	"github.com/vecmig/vecmig/adapters/qdrant"
 )
 
-// Recovery says how a target collection gets a collection snapshot.
-type Recovery struct {
+// SnapshotRecovery says how a target collection gets a collection snapshot.
+type SnapshotRecovery struct {
 	// File is a local snapshot file, uploaded; or URL is a location the
 	// target reads itself (http(s), or file:// inside its snapshots path),
 	// sending URLKey as the api-key.
@@ -24,7 +23,7 @@ type Recovery struct {
 	Checksum string
 	// Layout is the snapshot's custom shard keys. A File's own layout is
 	// read from it; for a URL the caller gives it (nil: none known).
-	Layout qdrant.ShardLayout
+	Layout ShardLayout
 	// Replace deletes an existing target collection first and points the
 	// aliases that pointed at it at the new one; without it an existing
 	// target is an error.
@@ -32,13 +31,13 @@ type Recovery struct {
 	Logf    func(format string, args ...any)
 }
 
-func (r *Recovery) logf(format string, args ...any) {
+func (r *SnapshotRecovery) logf(format string, args ...any) {
 	if r.Logf != nil {
 		r.Logf(format, args...)
 	}
 }
 
-// Recover makes dst's collection a copy of the snapshot.
+// RecoverSnapshot makes dst's collection a copy of the snapshot.
 //
 // Qdrant 1.18 recovers a snapshot into an existing collection shard by
 // shard id and keeps that collection's own settings, and it creates a
@@ -48,7 +47,7 @@ func (r *Recovery) logf(format string, args ...any) {
 // snapshot with custom shard keys is recovered twice: once to create the
 // collection, then, after the shard keys have been created with the shard
 // ids they have in the snapshot, again for the points.
-func Recover(ctx context.Context, dst Side, r Recovery) error {
+func RecoverSnapshot(ctx context.Context, dst SnapshotSide, r SnapshotRecovery) error {
 	replaced, err := recoverInto(ctx, dst, r)
 	if err != nil && replaced {
 		return fmt.Errorf("%w; collection %q had been deleted to be replaced and is now missing or incomplete: run the command again (with --on-exists recreate)", err, dst.Collection)
@@ -56,11 +55,11 @@ func Recover(ctx context.Context, dst Side, r Recovery) error {
 	return err
 }
 
-// recoverInto is Recover; replaced says an existing collection was deleted.
-func recoverInto(ctx context.Context, dst Side, r Recovery) (replaced bool, err error) {
+// recoverInto is RecoverSnapshot; replaced says an existing collection was deleted.
+func recoverInto(ctx context.Context, dst SnapshotSide, r SnapshotRecovery) (replaced bool, err error) {
 	layout := r.Layout
 	if r.File != "" {
-		if layout, err = ReadLayout(r.File); err != nil {
+		if layout, err = ReadSnapshotLayout(r.File); err != nil {
 			return false, err
 		}
 	}
@@ -131,7 +130,7 @@ func recoverInto(ctx context.Context, dst Side, r Recovery) (replaced bool, err 
 
 // recoverOnce uploads the file or has the target read the URL, and
 // deletes the copy Qdrant keeps of an upload.
-func recoverOnce(ctx context.Context, dst Side, r Recovery, pass string) error {
+func recoverOnce(ctx context.Context, dst SnapshotSide, r SnapshotRecovery, pass string) error {
 	if r.File == "" {
 		r.logf("%s recovers the snapshot from its URL%s", dst, pass) // the URL may carry credentials
 		return dst.Server.Recover(ctx, dst.Collection, r.URL, r.Checksum, r.URLKey)
@@ -148,7 +147,7 @@ func recoverOnce(ctx context.Context, dst Side, r Recovery, pass string) error {
 }
 
 // aliasesOf lists the aliases that point at dst's collection.
-func aliasesOf(ctx context.Context, dst Side) ([]string, error) {
+func aliasesOf(ctx context.Context, dst SnapshotSide) ([]string, error) {
 	all, err := dst.Server.Aliases(ctx)
 	if err != nil {
 		return nil, err
@@ -165,7 +164,7 @@ func aliasesOf(ctx context.Context, dst Side) ([]string, error) {
 // checkKeysArrived catches a snapshot with custom shard keys recovered
 // from a URL whose layout nobody knew: the collection then has no keys and
 // no points.
-func checkKeysArrived(ctx context.Context, dst Side) error {
+func checkKeysArrived(ctx context.Context, dst SnapshotSide) error {
 	shape, err := dst.Server.CollectionShape(ctx, dst.Collection)
 	if err != nil || shape == nil || !shape.Custom {
 		return err
@@ -182,8 +181,8 @@ func checkKeysArrived(ctx context.Context, dst Side) error {
 // Qdrant gives a new key the ids after the highest existing one (seen on
 // 1.18.3, the first being 1), so a gap in the snapshot's ids, left by a
 // deleted key, is filled with a placeholder key that is deleted at the end.
-func layOut(ctx context.Context, dst Side, want qdrant.ShardLayout, logf func(string, ...any)) error {
-	want = append(qdrant.ShardLayout(nil), want...)
+func layOut(ctx context.Context, dst SnapshotSide, want ShardLayout, logf func(string, ...any)) error {
+	want = append(ShardLayout(nil), want...)
 	want.Normalize()
 	have, err := dst.Server.ShardLayout(ctx, dst.Collection)
 	if err != nil {
@@ -198,11 +197,11 @@ func layOut(ctx context.Context, dst Side, want qdrant.ShardLayout, logf func(st
 		ids := ks.Shards
 		for i := 1; i < len(ids); i++ {
 			if ids[i] != ids[i-1]+1 {
-				return cannotLayOut(dst, want, nil, fmt.Sprintf("the shard ids of key %s are not consecutive", qdrant.PartitionName(ks.Key)))
+				return cannotLayOut(dst, want, nil, fmt.Sprintf("the shard ids of key %s are not consecutive", PartitionName(ks.Key)))
 			}
 		}
 		if len(ids) == 0 || ids[0] < next {
-			return cannotLayOut(dst, want, nil, fmt.Sprintf("key %s would need shard ids from %d, but Qdrant gives out %d next", qdrant.PartitionName(ks.Key), first(ids), next))
+			return cannotLayOut(dst, want, nil, fmt.Sprintf("key %s would need shard ids from %d, but Qdrant gives out %d next", PartitionName(ks.Key), first(ids), next))
 		}
 		if gap := ids[0] - next; gap > 0 {
 			k, err := gapKey()
@@ -236,13 +235,6 @@ func layOut(ctx context.Context, dst Side, want qdrant.ShardLayout, logf func(st
 	return nil
 }
 
-func first(ids []uint32) uint32 {
-	if len(ids) == 0 {
-		return 0
-	}
-	return ids[0]
-}
-
 // gapKey is a placeholder key no source uses.
 func gapKey() (*qc.ShardKey, error) {
 	var b [6]byte
@@ -252,7 +244,7 @@ func gapKey() (*qc.ShardKey, error) {
 	return qc.NewShardKeyKeyword("vecmig-gap-" + hex.EncodeToString(b[:])), nil
 }
 
-func cannotLayOut(dst Side, want, have qdrant.ShardLayout, why string) error {
+func cannotLayOut(dst SnapshotSide, want, have ShardLayout, why string) error {
 	msg := fmt.Sprintf("%s: cannot create the snapshot's shard keys with their shard ids (%s): the snapshot has %s", dst, why, want)
 	if have != nil {
 		msg += ", the collection " + have.String()

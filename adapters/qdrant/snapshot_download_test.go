@@ -1,4 +1,4 @@
-package snapshot
+package qdrant_test
 
 import (
 	"net/http"

@@ -1,7 +1,7 @@
-package snapshot
+package qdrant_test
 
 // These tests run against real Qdrant servers (qdranttest) and pin the
-// server behaviour Recover is built on, so a Qdrant release that changes it
+// server behaviour RecoverSnapshot is built on, so a Qdrant release that changes it
 // fails here with a reason rather than somewhere in a migration.
 
 import (
@@ -23,8 +23,6 @@ import (
 	"github.com/vecmig/vecmig/adapters/qdrant"
 	"github.com/vecmig/vecmig/adapters/qdrant/qdranttest"
 )
-
-func TestMain(m *testing.M) { qdranttest.Main(m) }
 
 // openSnapshots is a snapshot client for node n.
 func openSnapshots(t *testing.T, n *qdranttest.Node, tr http.RoundTripper) *qdrant.Snapshots {
@@ -154,7 +152,7 @@ func TestSnapshotRecoverLaysOutShardKeys(t *testing.T) {
 		t.Fatalf("source layout %s; the test expects the ids Qdrant 1.18.3 gives out", got)
 	}
 	file, info := snapshotFile(t, src, coll)
-	inFile, err := ReadLayout(file)
+	inFile, err := qdrant.ReadSnapshotLayout(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +162,7 @@ func TestSnapshotRecoverLaysOutShardKeys(t *testing.T) {
 
 	c2 := q2.Client(t)
 	t.Run("a plain recovery loses the keys", func(t *testing.T) {
-		// The issue in Qdrant that Recover works around.
+		// The issue in Qdrant that RecoverSnapshot works around.
 		to := q2.NewName(t, "plain")
 		name, err := dst.Upload(ctx, to, file, info.Checksum)
 		if err != nil {
@@ -176,12 +174,12 @@ func TestSnapshotRecoverLaysOutShardKeys(t *testing.T) {
 			t.Fatal(err)
 		}
 		if n := count(t, c2, to, nil); len(have) != 0 || n != 0 {
-			t.Errorf("a new collection recovered from a sharded snapshot has %s and %d points; Qdrant used to give it none of either, and Recover's double recovery may no longer be needed", have, n)
+			t.Errorf("a new collection recovered from a sharded snapshot has %s and %d points; Qdrant used to give it none of either, and RecoverSnapshot's double recovery may no longer be needed", have, n)
 		}
 	})
 	t.Run("file", func(t *testing.T) {
 		to := q2.NewName(t, "file")
-		if err := Recover(ctx, Side{Server: dst, Collection: to}, Recovery{File: file, Checksum: info.Checksum, Logf: t.Logf}); err != nil {
+		if err := qdrant.RecoverSnapshot(ctx, qdrant.SnapshotSide{Server: dst, Collection: to}, qdrant.SnapshotRecovery{File: file, Checksum: info.Checksum, Logf: t.Logf}); err != nil {
 			t.Fatal(err)
 		}
 		have, err := dst.ShardLayout(ctx, to)
@@ -200,7 +198,7 @@ func TestSnapshotRecoverLaysOutShardKeys(t *testing.T) {
 		// Shard keys need distributed mode: refused before the upload.
 		alone := qdranttest.Start(t, qdranttest.Options{})
 		s := openSnapshots(t, alone, nil)
-		err := Recover(ctx, Side{Server: s, Collection: "keys"}, Recovery{File: file, Checksum: info.Checksum})
+		err := qdrant.RecoverSnapshot(ctx, qdrant.SnapshotSide{Server: s, Collection: "keys"}, qdrant.SnapshotRecovery{File: file, Checksum: info.Checksum})
 		if adapters.KindOf(err) != adapters.KindIncompatible || !strings.Contains(err.Error(), "distributed mode") {
 			t.Errorf("recovering shard keys on a standalone server: %v; want a refusal naming distributed mode", err)
 		}
@@ -215,16 +213,16 @@ func TestSnapshotRecoverLaysOutShardKeys(t *testing.T) {
 		}
 		defer src.Delete(context.Background(), coll, kept.Name)
 		to := q2.NewName(t, "url")
-		r := Recovery{URL: src.DownloadURL(coll, kept.Name), Checksum: kept.Checksum, Layout: want, Logf: t.Logf}
-		if err := Recover(ctx, Side{Server: dst, Collection: to}, r); err != nil {
+		r := qdrant.SnapshotRecovery{URL: src.DownloadURL(coll, kept.Name), Checksum: kept.Checksum, Layout: want, Logf: t.Logf}
+		if err := qdrant.RecoverSnapshot(ctx, qdrant.SnapshotSide{Server: dst, Collection: to}, r); err != nil {
 			t.Fatal(err)
 		}
 		assertKeyCounts(t, c2, to)
 
-		// Without the layout the keys cannot arrive, and Recover says so.
+		// Without the layout the keys cannot arrive, and RecoverSnapshot says so.
 		other := q2.NewName(t, "url_blind")
 		r.Layout = nil
-		err = Recover(ctx, Side{Server: dst, Collection: other}, r)
+		err = qdrant.RecoverSnapshot(ctx, qdrant.SnapshotSide{Server: dst, Collection: other}, r)
 		if adapters.KindOf(err) != adapters.KindIncompatible || !strings.Contains(err.Error(), "recover the file") {
 			t.Errorf("recovering a sharded snapshot from a URL without its layout: %v; want an error that says to recover the file", err)
 		}
@@ -274,20 +272,20 @@ func TestUploadedSnapshotStaysOnTarget(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Recover deletes what it uploaded, whatever the local file is called.
+	// RecoverSnapshot deletes what it uploaded, whatever the local file is called.
 	renamed := filepath.Join(t.TempDir(), "backup.bin")
 	if err := os.Rename(file, renamed); err != nil {
 		t.Fatal(err)
 	}
 	to2 := q2.NewName(t, "clean")
-	if err := Recover(ctx, Side{Server: dst, Collection: to2}, Recovery{File: renamed, Checksum: info.Checksum}); err != nil {
+	if err := qdrant.RecoverSnapshot(ctx, qdrant.SnapshotSide{Server: dst, Collection: to2}, qdrant.SnapshotRecovery{File: renamed, Checksum: info.Checksum}); err != nil {
 		t.Fatal(err)
 	}
 	if l, err := dst.List(ctx, to2); err != nil || len(l) != 0 {
-		t.Errorf("Recover left snapshots on the target: %+v %v", l, err)
+		t.Errorf("RecoverSnapshot left snapshots on the target: %+v %v", l, err)
 	}
 	if ents, _ := os.ReadDir(filepath.Join(q2.SnapshotsDir, to2)); len(ents) != 0 {
-		t.Errorf("Recover left files in the target's snapshots directory: %v", ents)
+		t.Errorf("RecoverSnapshot left files in the target's snapshots directory: %v", ents)
 	}
 }
 
@@ -403,20 +401,20 @@ func TestSnapshotRecoverPriorityAndReplace(t *testing.T) {
 		t.Errorf("after recovering into the existing collection it holds %d points, want the snapshot's 3", n)
 	}
 	if m := hnswM(t, c2, to); m != 8 {
-		t.Errorf("recovering into an existing collection gave it hnsw m %d; Qdrant 1.18.3 keeps the collection's own (8), which is why Recover deletes it first", m)
+		t.Errorf("recovering into an existing collection gave it hnsw m %d; Qdrant 1.18.3 keeps the collection's own (8), which is why RecoverSnapshot deletes it first", m)
 	}
 
-	// Recover replaces the collection: the source's settings, the alias kept.
-	if err := Recover(ctx, Side{Server: dst, Collection: to}, Recovery{File: file, Checksum: info.Checksum}); adapters.KindOf(err) != adapters.KindExists {
-		t.Errorf("Recover onto an existing collection without Replace: %v, want a KindExists error", err)
+	// RecoverSnapshot replaces the collection: the source's settings, the alias kept.
+	if err := qdrant.RecoverSnapshot(ctx, qdrant.SnapshotSide{Server: dst, Collection: to}, qdrant.SnapshotRecovery{File: file, Checksum: info.Checksum}); adapters.KindOf(err) != adapters.KindExists {
+		t.Errorf("RecoverSnapshot onto an existing collection without Replace: %v, want a KindExists error", err)
 	}
 	kept, err := src.Create(ctx, coll)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer src.Delete(context.Background(), coll, kept.Name)
-	r := Recovery{URL: src.DownloadURL(coll, kept.Name), Checksum: kept.Checksum, Replace: true}
-	if err := Recover(ctx, Side{Server: dst, Collection: to}, r); err != nil {
+	r := qdrant.SnapshotRecovery{URL: src.DownloadURL(coll, kept.Name), Checksum: kept.Checksum, Replace: true}
+	if err := qdrant.RecoverSnapshot(ctx, qdrant.SnapshotSide{Server: dst, Collection: to}, r); err != nil {
 		t.Fatal(err)
 	}
 	if body := rec.find("/snapshots/recover"); !strings.Contains(body, `"priority":"snapshot"`) || !strings.Contains(body, kept.Checksum) {

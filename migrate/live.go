@@ -1,0 +1,205 @@
+package migrate
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/vecmig/vecmig/adapters"
+	"github.com/vecmig/vecmig/adapters/wrap"
+)
+
+// livePlan is what the live method learned before writing: the definition,
+// the state (new or resumed) with each partition's id ranges, exact counts.
+type livePlan struct {
+	opts   Options
+	src    adapters.Source // in the run's layers (Options.layers)
+	dst    adapters.Sink   // in the run's layers
+	def    *adapters.Collection
+	parts  []string
+	st     *State
+	loaded bool // st came from the state file
+	counts map[string]uint64
+	res    *Result
+	start  time.Time
+}
+
+func (o *Options) defaults() {
+	if o.BatchSize <= 0 {
+		o.BatchSize = 256
+	}
+	if o.Workers <= 0 {
+		o.Workers = 4
+	}
+	if o.Readers <= 0 {
+		o.Readers = 1
+	}
+	if o.Retry == nil {
+		o.Retry = adapters.DefaultRetry()
+	}
+	if o.OnExists == "" {
+		o.OnExists = adapters.ExistsFail
+	}
+}
+
+// layers are the wrappers the run puts around its source and target:
+// retries, the read rate limit, and dry run, which refuses every write.
+func (o *Options) layers() wrap.Layers {
+	return wrap.Layers{Retry: o.Retry, MaxRate: o.MaxRate, DryRun: o.DryRun}
+}
+
+// planLive describes the source, opens the state and counts every
+// partition. A new migration also splits the large partitions into id
+// ranges, in the same visit, so that an inactive tenant is activated once
+// for both. It writes nothing (the state is saved when the copy starts).
+// src and dst are in the run's layers already.
+func planLive(ctx context.Context, src adapters.Source, dst adapters.Sink, opts Options) (*livePlan, error) {
+	lp := &livePlan{opts: opts, src: src, dst: dst, start: time.Now()}
+	lp.res = &Result{Source: src.Endpoint(), Target: dst.Endpoint(), Method: "live", DryRun: opts.DryRun}
+	def, err := lp.src.Describe(ctx)
+	if err != nil {
+		return nil, err
+	}
+	lp.def, lp.parts = def, def.PartitionNames()
+	if lp.st, lp.loaded, err = openState(opts, lp.res, def, lp.parts); err != nil {
+		return nil, err
+	}
+	lp.res.Resumed = lp.st.Prepared
+	return lp, lp.countAndSplit(ctx)
+}
+
+func (lp *livePlan) countAndSplit(ctx context.Context) error {
+	split := !lp.loaded && canSplit(lp.src, lp.dst, lp.opts)
+	lp.counts = map[string]uint64{}
+	lp.res.SourceCount = 0
+	for _, p := range lp.parts {
+		var n uint64
+		err := adapters.WithPartition(ctx, lp.src, p, lp.opts.logf, func() (err error) {
+			if n, err = lp.src.Count(ctx, p); err != nil {
+				return err
+			}
+			if split && n >= uint64(4*lp.opts.BatchSize) {
+				return splitPartition(ctx, lp.src, p, lp.st.Partitions[p], lp.opts.Readers)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		lp.counts[p] = n
+		lp.res.SourceCount += n
+	}
+	return nil
+}
+
+// dryRun reports what a run would copy, and refuses an existing target as
+// a real run would.
+func (lp *livePlan) dryRun(ctx context.Context) (*Result, error) {
+	res := lp.res
+	for _, p := range lp.parts {
+		res.Partitions = append(res.Partitions, PartitionResult{Name: p, SourceCount: lp.counts[p]})
+	}
+	exists, err := lp.dst.Exists(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if exists && lp.opts.OnExists == adapters.ExistsFail && !res.Resumed {
+		return res, adapters.Errorf(adapters.KindExists, "%s exists; a real run would refuse it: use --on-exists append or recreate", lp.dst.Endpoint())
+	}
+	return res, nil
+}
+
+// prepare creates (or keeps, or recreates) the target and saves the state.
+func (lp *livePlan) prepare(ctx context.Context) error {
+	if lp.res.Resumed {
+		// The target was created by the interrupted run: keep it, and
+		// make sure partitions exist and are writable again.
+		return lp.dst.Prepare(ctx, lp.def, adapters.ExistsAppend)
+	}
+	if err := lp.dst.Prepare(ctx, lp.def, lp.opts.OnExists); err != nil {
+		return err
+	}
+	lp.st.Prepared = true
+	if err := lp.st.Save(lp.opts.StatePath); err != nil {
+		return err
+	}
+	lp.opts.logf("progress is saved in %s", lp.opts.StatePath)
+	return nil
+}
+
+// run prepares the target, copies every unfinished partition, and counts
+// both sides exactly.
+func (lp *livePlan) run(ctx context.Context) (*Result, error) {
+	opts, res, st := lp.opts, lp.res, lp.st
+	if err := lp.prepare(ctx); err != nil {
+		return nil, err
+	}
+	var done uint64
+	for _, p := range lp.parts {
+		done += st.Partitions[p].Written()
+	}
+	if opts.Progress != nil {
+		opts.Progress.Start(res.SourceCount, min(done, res.SourceCount))
+		defer opts.Progress.Finish()
+	}
+	c := lp.copier()
+	for _, p := range lp.parts {
+		if ps := st.Partitions[p]; !ps.Done() {
+			if err := c.partition(ctx, p, ps); err != nil {
+				lp.tally(c)
+				if serr := st.Save(opts.StatePath); serr != nil {
+					err = errors.Join(err, serr)
+				}
+				return res, err
+			}
+		}
+	}
+	if err := lp.dst.Finish(ctx); err != nil {
+		return res, err
+	}
+	lp.tally(c)
+	if err := lp.countTarget(ctx); err != nil {
+		return res, err
+	}
+	st.Finished = true
+	return res, st.Save(opts.StatePath)
+}
+
+// copier builds the pipeline for this plan.
+func (lp *livePlan) copier() *copier {
+	rsrc, rdst, res := lp.src, lp.dst, lp.res
+	workers := lp.opts.Workers
+	if o, ok := adapters.As[adapters.OrderedSink](rdst); ok && o.RequiresOrder() {
+		workers = 1
+	}
+	c := &copier{opts: lp.opts, src: rsrc, dst: rdst, st: lp.st, workers: workers}
+	// Between two servers of the same engine, points travel in the
+	// engine's own encoding instead of being converted to the neutral
+	// model and back.
+	res.Native = c.useRaw()
+	return c
+}
+
+func (lp *livePlan) tally(c *copier) {
+	lp.res.Read, lp.res.Written = c.read, c.written
+	lp.res.Retries = lp.opts.Retry.Retries()
+	lp.res.Duration = time.Since(lp.start)
+}
+
+// countTarget counts every partition of the target exactly and compares.
+func (lp *livePlan) countTarget(ctx context.Context) error {
+	res := lp.res
+	res.CountsMatch, res.TargetCount, res.Partitions = true, 0, nil
+	for _, p := range lp.parts {
+		n, err := lp.dst.Count(ctx, p)
+		if err != nil {
+			return err
+		}
+		res.TargetCount += n
+		res.Partitions = append(res.Partitions, PartitionResult{
+			Name: p, SourceCount: lp.counts[p], TargetCount: n, Written: lp.st.Partitions[p].Written(),
+		})
+		res.CountsMatch = res.CountsMatch && n == lp.counts[p]
+	}
+	return nil
+}
