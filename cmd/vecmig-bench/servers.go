@@ -2,41 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
+
+	"github.com/vecmig/vecmig/adapters/testserver"
 )
 
-// launchTwo starts a scenario's two servers side by side. On error it
-// stops the one that did start; otherwise the caller stops both.
+// launchTwo starts a scenario's two servers side by side; the caller stops
+// both.
 func launchTwo[N any](ctx context.Context, launch func(context.Context) (N, error), stop func(N)) (src, dst N, err error) {
-	type launched struct {
-		n   N
-		err error
-	}
-	var ch [2]chan launched
-	for i := range ch {
-		ch[i] = make(chan launched, 1)
-		go func() {
-			n, err := launch(ctx)
-			ch[i] <- launched{n, err}
-		}()
-	}
-	var nodes [2]N
-	var errs []error
-	var started []int
-	for i := range ch {
-		l := <-ch[i]
-		if l.err != nil {
-			errs = append(errs, l.err)
-			continue
-		}
-		nodes[i] = l.n
-		started = append(started, i)
-	}
-	if len(errs) > 0 {
-		for _, i := range started {
-			stop(nodes[i])
-		}
-		return src, dst, errors.Join(errs...)
-	}
-	return nodes[0], nodes[1], nil
+	nodes, err := testserver.LaunchTwo(ctx, launch, stop)
+	return nodes[0], nodes[1], err
 }
