@@ -37,6 +37,9 @@ type ReadRequest struct {
 	Partition string
 	After     *ID // exclusive; nil reads from the first point
 	Limit     int // at most this many points; adapters may return fewer
+	// PayloadOnly asks for ids and payload without vectors (a scan of the
+	// payload's types); an adapter may return vectors anyway.
+	PayloadOnly bool
 }
 
 // Page is one page of points in ID order.
@@ -100,6 +103,13 @@ type SequentialReader interface {
 // order (a file dump). migrate then runs a single writer.
 type OrderedSink interface {
 	RequiresOrder() bool
+}
+
+// EngineNamer is a Sink that belongs to one engine ("qdrant",
+// "weaviate"): a definition from another engine must be translated for it
+// (adapters/mapping). A Sink without it (a file dump) takes any definition.
+type EngineNamer interface {
+	Engine() string
 }
 
 // Info is what `vecmig inspect` prints about an endpoint.

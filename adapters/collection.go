@@ -1,6 +1,7 @@
 package adapters
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -112,4 +113,24 @@ func (c *Collection) Clone() *Collection {
 		cp.Native = append(json.RawMessage(nil), c.Native...)
 	}
 	return &cp
+}
+
+// CanonicalJSON re-encodes JSON compactly with object keys sorted and
+// without HTML escaping, so that equal documents are equal byte for byte
+// (encoders such as protojson are deliberately not byte-stable). Numbers
+// keep their text.
+func CanonicalJSON(raw []byte) (json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }

@@ -121,11 +121,15 @@ func (p *Plan) planLive(ctx context.Context, job Job) error {
 	p.live = lp
 	p.Resume, p.StatePath = lp.res.Resumed, job.Options.StatePath
 	p.fill(lp.def, lp.parts, lp.counts)
+	p.add(lp.tr.Findings...)
+	if lp.tr.Def.Engine != lp.def.Engine || len(lp.tr.Report.Dropped) > 0 {
+		p.Mapping = &lp.tr.Report
+	}
 	onExists := job.Options.OnExists
 	if p.Resume {
 		onExists = adapters.ExistsAppend // the interrupted run created it
 	}
-	return p.check(ctx, lp.src, lp.dst, lp.def, onExists)
+	return p.check(ctx, lp.src, lp.dst, lp.tr.Def, onExists)
 }
 
 func (p *Plan) fill(def *adapters.Collection, parts []string, counts map[string]uint64) {

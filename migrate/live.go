@@ -3,9 +3,11 @@ package migrate
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/vecmig/vecmig/adapters"
+	"github.com/vecmig/vecmig/adapters/mapping"
 	"github.com/vecmig/vecmig/adapters/wrap"
 )
 
@@ -16,6 +18,7 @@ type livePlan struct {
 	src    adapters.Source // in the run's layers (Options.layers)
 	dst    adapters.Sink   // in the run's layers
 	def    *adapters.Collection
+	tr     *mapping.Translation // def made ready for the target's engine
 	parts  []string
 	st     *State
 	loaded bool // st came from the state file
@@ -61,11 +64,78 @@ func planLive(ctx context.Context, src adapters.Source, dst adapters.Sink, opts 
 		return nil, err
 	}
 	lp.def, lp.parts = def, def.PartitionNames()
+	if lp.tr, err = translate(ctx, src, dst, def, opts); err != nil {
+		return nil, err
+	}
 	if lp.st, lp.loaded, err = openState(opts, lp.res, def, lp.parts); err != nil {
 		return nil, err
 	}
+	if lp.crossEngine() {
+		lp.st.Mapping = &lp.tr.Report
+	}
 	lp.res.Resumed = lp.st.Prepared
 	return lp, lp.countAndSplit(ctx)
+}
+
+// sampleSizes is adapters.SampleSizes, then, for a dimension still
+// unknown because the first tenants are inactive, the same on a few
+// partitions made readable one at a time (and put back).
+func sampleSizes(ctx context.Context, src adapters.Source, def *adapters.Collection, logf func(string, ...any)) (*adapters.Collection, error) {
+	def, err := adapters.SampleSizes(ctx, src, def)
+	if err != nil || !def.Partitioned {
+		return def, err
+	}
+	for i, part := range def.PartitionNames() {
+		if i == 3 || !unsized(def) {
+			break
+		}
+		one := def.Clone()
+		one.Partitions = []adapters.Partition{{Name: part}}
+		err := adapters.WithPartition(ctx, src, part, logf, func() (err error) {
+			one, err = adapters.SampleSizes(ctx, src, one)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		one.Partitions = def.Partitions
+		def = one
+	}
+	return def, nil
+}
+
+func unsized(def *adapters.Collection) bool {
+	for _, v := range def.Vectors {
+		if v.Size == 0 && v.Kind != "sparse" {
+			return true
+		}
+	}
+	return false
+}
+
+// crossEngine reports whether points are translated for another engine.
+// A translation with error findings has no mapping; the plan stops it.
+func (lp *livePlan) crossEngine() bool {
+	return lp.tr.Mapping != nil && !lp.tr.Mapping.Identity()
+}
+
+// translate makes the source's definition ready for the target's engine
+// (the identity within one engine). Across engines a Weaviate class's
+// vector dimensions are taken from its data first: its schema has none.
+func translate(ctx context.Context, src adapters.Source, dst adapters.Sink, def *adapters.Collection, opts Options) (*mapping.Translation, error) {
+	to := mapping.EngineOf(dst)
+	if to != "" && to != def.Engine {
+		sized, err := sampleSizes(ctx, src, def, opts.logf)
+		if err != nil {
+			return nil, err
+		}
+		def = sized
+	}
+	tr, err := mapping.Translate(ctx, src, def, to, opts.Mapping)
+	if err != nil {
+		return nil, fmt.Errorf("translate the definition of %s for %s: %w", src.Endpoint(), dst.Endpoint(), err)
+	}
+	return tr, nil
 }
 
 func (lp *livePlan) countAndSplit(ctx context.Context) error {
@@ -114,9 +184,9 @@ func (lp *livePlan) prepare(ctx context.Context) error {
 	if lp.res.Resumed {
 		// The target was created by the interrupted run: keep it, and
 		// make sure partitions exist and are writable again.
-		return lp.dst.Prepare(ctx, lp.def, adapters.ExistsAppend)
+		return lp.dst.Prepare(ctx, lp.tr.Def, adapters.ExistsAppend)
 	}
-	if err := lp.dst.Prepare(ctx, lp.def, lp.opts.OnExists); err != nil {
+	if err := lp.dst.Prepare(ctx, lp.tr.Def, lp.opts.OnExists); err != nil {
 		return err
 	}
 	lp.st.Prepared = true
@@ -175,8 +245,12 @@ func (lp *livePlan) copier() *copier {
 	c := &copier{opts: lp.opts, src: rsrc, dst: rdst, st: lp.st, workers: workers}
 	// Between two servers of the same engine, points travel in the
 	// engine's own encoding instead of being converted to the neutral
-	// model and back.
-	res.Native = c.useRaw()
+	// model and back; across engines each goes through the mapping.
+	if lp.crossEngine() {
+		c.mapping = lp.tr.Mapping
+	} else {
+		res.Native = c.useRaw()
+	}
 	return c
 }
 

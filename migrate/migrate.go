@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vecmig/vecmig/adapters"
+	"github.com/vecmig/vecmig/adapters/mapping"
 	"github.com/vecmig/vecmig/verify"
 )
 
@@ -38,6 +39,9 @@ type Options struct {
 	Progress Progress
 	// Logf receives notices (retries, tenant activation); nil discards them.
 	Logf func(format string, args ...any)
+	// Mapping are the user's choices for a copy across engines (renames,
+	// drops, type coercions, the tenant layout); see adapters/mapping.
+	Mapping mapping.Options
 }
 
 // Progress hears how far a run is; the CLI draws it.
@@ -118,6 +122,9 @@ func Run(ctx context.Context, src adapters.Source, dst adapters.Sink, opts Optio
 	l := opts.layers()
 	lp, err := planLive(ctx, l.Source(src), l.Sink(dst), opts)
 	if err != nil {
+		return nil, err
+	}
+	if err := lp.tr.Err(); err != nil {
 		return nil, err
 	}
 	if opts.DryRun {

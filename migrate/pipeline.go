@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/vecmig/vecmig/adapters"
+	"github.com/vecmig/vecmig/adapters/mapping"
 )
 
 // saveEvery is how often a run saves its watermarks while copying. A save
@@ -28,6 +29,9 @@ type copier struct {
 	// encoding (useRaw).
 	rawR adapters.RawReader
 	rawW adapters.RawWriter
+	// mapping translates each point for a target of another engine; nil
+	// within one engine.
+	mapping mapping.Mapping
 
 	mu            sync.Mutex // guards read, written and the state
 	read, written uint64
@@ -348,7 +352,18 @@ func (c *copier) write(ctx context.Context, part string, b batch) error {
 	if b.raw != nil {
 		return c.rawW.WriteRaw(ctx, part, b.raw)
 	}
-	return c.dst.Write(ctx, part, b.points)
+	if c.mapping == nil {
+		return c.dst.Write(ctx, part, b.points)
+	}
+	mapped := make([]adapters.Point, len(b.points))
+	for i := range b.points {
+		p, err := c.mapping.ToTarget(b.points[i])
+		if err != nil {
+			return adapters.Errorf(adapters.KindInvalid, "%s: point %s cannot be written to %s: %w", c.src.Endpoint(), b.points[i].ID, c.dst.Endpoint(), err)
+		}
+		mapped[i] = p
+	}
+	return c.dst.Write(ctx, part, mapped)
 }
 
 func idOrStart(id *adapters.ID) string {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/vecmig/vecmig/adapters"
+	"github.com/vecmig/vecmig/adapters/mapping"
 )
 
 // Plan is what a migration found out before writing anything: what it
@@ -24,6 +25,8 @@ type Plan struct {
 	StatePath  string             `json:"state_file,omitempty"`
 	Verify     string             `json:"verify"`
 	Findings   []adapters.Finding `json:"findings,omitempty"`
+	// Mapping is the translation across engines; nil within one engine.
+	Mapping *mapping.Report `json:"mapping,omitempty"`
 
 	live *livePlan // the live method's definition, state and counts
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/vecmig/vecmig/adapters"
+	"github.com/vecmig/vecmig/adapters/mapping"
 )
 
 // StateVersion is the format of the state file; a newer file is refused.
@@ -32,6 +33,9 @@ type State struct {
 	Started    time.Time                  `json:"started"`
 	Updated    time.Time                  `json:"updated"`
 	Partitions map[string]*PartitionState `json:"partitions"`
+	// Mapping is the translation across engines (renames, drops, types),
+	// nil between two endpoints of one engine.
+	Mapping *mapping.Report `json:"mapping,omitempty"`
 }
 
 // PartitionState is the progress of one partition ("" when the collection

@@ -48,6 +48,7 @@ const (
 	PayloadMissing DiffKind = "payload-missing" // a field absent on the target
 	PayloadExtra   DiffKind = "payload-extra"   // a field absent on the source
 	PayloadType    DiffKind = "payload-type"    // same number, integer on one side and float on the other
+	Untranslatable DiffKind = "untranslatable"  // the source point has no form on the target's engine
 )
 
 // Diff is one difference found on one point.

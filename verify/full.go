@@ -69,7 +69,9 @@ func (v *verifier) fullPartition(ctx context.Context, p partition) error {
 			}
 			return err
 		}, func(ctx context.Context) (err error) {
-			if p.onTarget {
+			// Across engines the target's ids live in another space:
+			// the ranges are the source's, mapped for the target.
+			if p.onTarget && v.mapping.Identity() {
 				db, err = idspace.Find(ctx, v.dst, p.name)
 			}
 			return err
@@ -173,12 +175,25 @@ func (c *cursor) peek() (*adapters.Point, error) {
 	return &c.page[c.i], nil
 }
 
+// targetRange is r (source ids) in the target's ids. The mapping keeps
+// the order (full checks it), so consecutive ranges stay consecutive and
+// the mapped ranges still cover the whole target.
+func (v *verifier) targetRange(r idspace.Range) idspace.Range {
+	for _, end := range []**adapters.ID{&r.After, &r.Upto} {
+		if *end != nil {
+			id := v.mapping.TargetID(**end)
+			*end = &id
+		}
+	}
+	return r
+}
+
 // mergeRange compares one range of one partition.
 func (v *verifier) mergeRange(ctx context.Context, p partition, r idspace.Range) error {
 	ctx, fc := adapters.WithFirstCause(ctx)
 	defer fc.Stop()
 	sc := &cursor{st: v.readRange(ctx, fc, v.src, p.onSource, p.name, r)}
-	dc := &cursor{st: v.readRange(ctx, fc, v.dst, p.onTarget, p.name, r)}
+	dc := &cursor{st: v.readRange(ctx, fc, v.dst, p.onTarget, p.name, v.targetRange(r))}
 	var buf bytes.Buffer
 	n := 0
 	for {

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/vecmig/vecmig/adapters/mapping"
 )
 
 // The verification modes.
@@ -96,8 +98,8 @@ type Options struct {
 	// range in full mode.
 	Listing io.Writer
 	// Mapping turns source points into what the target should hold; nil
-	// picks MappingFor(source, target).
-	Mapping Mapping
+	// picks mapping.For(source, target), from the two definitions.
+	Mapping mapping.Mapping
 	// Logf receives notices; nil discards them.
 	Logf func(format string, args ...any)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vecmig/vecmig/adapters"
+	"github.com/vecmig/vecmig/adapters/mapping"
 )
 
 // Run verifies that dst holds what src holds, as opts.Mode says. It only
@@ -48,12 +49,8 @@ func Run(ctx context.Context, src, dst adapters.Source, opts Options) (*Report, 
 	if err != nil {
 		return nil, err
 	}
-	v.cmp = &Comparer{Src: sdef, Dst: ddef, Tol: opts.Tolerance}
-	r.Tolerance = explainTolerance(sdef, ddef, opts.Tolerance)
-	if v.mapping = opts.Mapping; v.mapping == nil {
-		if v.mapping, err = MappingFor(sdef, ddef); err != nil {
-			return nil, err
-		}
+	if err := v.setMapping(sdef, ddef); err != nil {
+		return nil, err
 	}
 
 	parts, err := v.counts(ctx, sdef, ddef)
@@ -80,12 +77,27 @@ func Run(ctx context.Context, src, dst adapters.Source, opts Options) (*Report, 
 	return r, nil
 }
 
+// setMapping picks how source points map onto the target's (across
+// engines: adapters/mapping, from the two definitions) and the comparer,
+// which looks vectors up by their names on the target.
+func (v *verifier) setMapping(sdef, ddef *adapters.Collection) error {
+	if v.mapping = v.opts.Mapping; v.mapping == nil {
+		var err error
+		if v.mapping, err = mapping.For(sdef, ddef); err != nil {
+			return adapters.WithKind(adapters.KindIncompatible, err)
+		}
+	}
+	v.cmp = &Comparer{Src: v.mapping.Source(), Dst: ddef, Tol: v.opts.Tolerance}
+	v.report.Tolerance = explainTolerance(v.mapping.Source(), ddef, v.opts.Tolerance)
+	return nil
+}
+
 // verifier is one run's shared state.
 type verifier struct {
 	src, dst adapters.Source
 	opts     Options
 	cmp      *Comparer
-	mapping  Mapping
+	mapping  mapping.Mapping
 	report   *Report
 	listMu   sync.Mutex
 }
@@ -169,8 +181,7 @@ func (v *verifier) decide(part string, s, d *adapters.Point, buf *bytes.Buffer) 
 	switch {
 	case s != nil && d != nil:
 		m.ID = d.ID
-		mapped := v.mapping.ToTarget(*s)
-		if m.Diffs = v.cmp.Compare(&mapped, d); len(m.Diffs) == 0 {
+		if m.Diffs = v.compare(s, d); len(m.Diffs) == 0 {
 			m.Status = StatusEqual
 		} else if v.changed(s) {
 			m.Status = StatusChanged
@@ -190,6 +201,16 @@ func (v *verifier) decide(part string, s, d *adapters.Point, buf *bytes.Buffer) 
 	if v.opts.Listing != nil {
 		writeLine(buf, m.Status, part, m.ID)
 	}
+}
+
+// compare lists how the target's d differs from the source's s, through
+// the mapping; a point the mapping cannot translate is one difference.
+func (v *verifier) compare(s, d *adapters.Point) []Diff {
+	mapped, err := v.mapping.ToTarget(*s)
+	if err != nil {
+		return []Diff{{Kind: Untranslatable, Detail: err.Error()}}
+	}
+	return v.cmp.Compare(&mapped, d)
 }
 
 // flushListing writes buffered listing lines as one block.

@@ -23,6 +23,13 @@ func (s *Sink) CheckTarget(ctx context.Context, def *adapters.Collection, onExis
 	default:
 		return []adapters.Finding{s.c.finding(adapters.Errorf(adapters.KindInvalid, "%s: --on-exists %q is not one of fail, append, recreate", s.c.prefix, onExists))}, nil
 	}
+	if s.c.layout.perColl {
+		return s.checkCollections(ctx, def, onExists)
+	}
+	def, err := s.c.layoutDef(def)
+	if err != nil {
+		return []adapters.Finding{s.c.finding(err)}, nil
+	}
 	exists, err := s.c.exists(ctx)
 	if err != nil {
 		return nil, err
@@ -52,6 +59,9 @@ func (s *Sink) CheckTarget(ctx context.Context, def *adapters.Collection, onExis
 }
 
 func (s *Sink) existsErr() error {
+	if s.c.layout.perColl {
+		return adapters.Errorf(adapters.KindExists, "%s: collections matching %s exist on the target; use --on-exists append to write into them (missing ones are created) or recreate to replace them all", s.c.prefix, s.c.pattern())
+	}
 	return adapters.Errorf(adapters.KindExists, "%s: collection %q exists on the target; use --on-exists append to write into it or recreate to replace it", s.c.prefix, s.c.coll)
 }
 
@@ -80,6 +90,9 @@ func (c *conn) approxSize(ctx context.Context) string {
 func (s *Sink) appendFindings(def, have *adapters.Collection) []adapters.Finding {
 	c := s.c
 	out := adapters.CompareVectors(c.prefix, def, have)
+	if c.layout.field != "" {
+		return append(out, s.tenantFieldFindings(have)...)
+	}
 	switch {
 	case !def.Partitioned && have.Partitioned:
 		out = append(out, adapters.ErrorFinding(adapters.KindIncompatible, c.prefix,
@@ -107,4 +120,27 @@ func (s *Sink) appendFindings(def, have *adapters.Collection) []adapters.Finding
 		}
 	}
 	return out
+}
+
+// tenantFieldFindings checks an existing collection can hold tenants in a
+// payload field: no custom shard keys, and the field keyword-indexed (or
+// not indexed yet: Prepare creates the index).
+func (s *Sink) tenantFieldFindings(have *adapters.Collection) []adapters.Finding {
+	c := s.c
+	if have.Partitioned {
+		return []adapters.Finding{adapters.ErrorFinding(adapters.KindIncompatible, c.prefix,
+			"collection %q uses custom shard keys, and tenants in payload field %q need a collection without them; use --on-exists recreate to replace it, or another target name", c.coll, c.layout.field)}
+	}
+	n, err := ParseNative(have.Native)
+	if err != nil {
+		return []adapters.Finding{c.finding(adapters.Errorf(adapters.KindIncompatible, "%s: %w", c.prefix, err))}
+	}
+	missing, err := c.tenantIndexMissing(n)
+	switch {
+	case err != nil:
+		return []adapters.Finding{c.finding(err)}
+	case missing:
+		return []adapters.Finding{adapters.NoteFinding(c.prefix, "a keyword index with is_tenant will be created on payload field %q of collection %q", c.layout.field, c.coll)}
+	}
+	return nil
 }

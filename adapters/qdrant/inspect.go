@@ -25,6 +25,9 @@ func Inspect(ctx context.Context, ep *adapters.Endpoint, cfg adapters.Config) (*
 	}
 	sort.Strings(names)
 	info.Collections = names
+	if !c.layout.plain() {
+		return inspectTenants(ctx, &Source{c: c}, info)
+	}
 	ok, err := c.exists(ctx)
 	if err != nil || !ok {
 		return info, err
@@ -35,6 +38,26 @@ func Inspect(ctx context.Context, ep *adapters.Endpoint, cfg adapters.Config) (*
 	info.Counts = map[string]uint64{}
 	for _, p := range info.Definition.PartitionNames() {
 		if info.Counts[p], err = c.count(ctx, p); err != nil {
+			return nil, err
+		}
+	}
+	return info, nil
+}
+
+// inspectTenants adds the definition and counts of an endpoint with
+// tenants in a payload field or in collections of their own; none when
+// nothing matches.
+func inspectTenants(ctx context.Context, src *Source, info *adapters.Info) (*adapters.Info, error) {
+	def, err := src.Describe(ctx)
+	if adapters.KindOf(err) == adapters.KindNotFound {
+		return info, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	info.Definition, info.Counts = def, map[string]uint64{}
+	for _, p := range def.PartitionNames() {
+		if info.Counts[p], err = src.Count(ctx, p); err != nil {
 			return nil, err
 		}
 	}

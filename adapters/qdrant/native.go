@@ -104,25 +104,7 @@ func (n *Native) Marshal() (json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	return canonicalJSON(raw)
-}
-
-// canonicalJSON re-encodes JSON with sorted keys and no spaces: protojson
-// output is deliberately not byte-stable.
-func canonicalJSON(raw []byte) (json.RawMessage, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+	return adapters.CanonicalJSON(raw)
 }
 
 // ParseNative reads a Native document written by Marshal.

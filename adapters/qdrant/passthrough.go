@@ -44,11 +44,18 @@ import (
 // PointFormat names the raw encoding of Qdrant points.
 const PointFormat = "qdrant.RetrievedPoint"
 
-// RawFormat tells migrate that pages can be read in Qdrant's encoding.
-func (s *Source) RawFormat() string { return PointFormat }
+// RawFormat tells migrate that pages can be read in Qdrant's encoding;
+// "" (none) with a tenant field, whose points are read without it.
+func (s *Source) RawFormat() string {
+	if s.c.layout.field != "" {
+		return ""
+	}
+	return PointFormat
+}
 
-// AcceptsRaw tells migrate that the sink writes Qdrant-encoded points.
-func (s *Sink) AcceptsRaw(format string) bool { return format == PointFormat }
+// AcceptsRaw tells migrate that the sink writes Qdrant-encoded points;
+// not with a tenant field, which each point must be given.
+func (s *Sink) AcceptsRaw(format string) bool { return format == PointFormat && s.c.layout.field == "" }
 
 // rawPoints is a batch in PointFormat: each point's RetrievedPoint bytes,
 // with its id read from them.
@@ -79,7 +86,22 @@ func (b rawPoints) neutral() []adapters.Point {
 }
 
 // ReadRaw reads the page Read would return, as the points' own bytes.
+// With a tenant field the page comes in the neutral model, filtered and
+// without the field, as Read returns it.
 func (s *Source) ReadRaw(ctx context.Context, req adapters.ReadRequest) (adapters.RawPage, error) {
+	src, part, err := s.tenant(req.Partition)
+	if err != nil {
+		return adapters.RawPage{}, err
+	}
+	req.Partition = part
+	if src.c.layout.field != "" {
+		page, err := src.read(ctx, req)
+		return adapters.RawPage{Points: page.Points, Done: page.Done}, err
+	}
+	return src.readRaw(ctx, req)
+}
+
+func (s *Source) readRaw(ctx context.Context, req adapters.ReadRequest) (adapters.RawPage, error) {
 	scroll, limit, err := s.scrollRequest(req)
 	if err != nil {
 		return adapters.RawPage{}, err
@@ -111,6 +133,16 @@ func (s *Source) ReadRaw(ctx context.Context, req adapters.ReadRequest) (adapter
 
 // WriteRaw upserts a batch read by ReadRaw and waits until it is applied.
 func (s *Sink) WriteRaw(ctx context.Context, partition string, batch adapters.RawBatch) error {
+	if s.c.layout.field != "" {
+		return adapters.Errorf(adapters.KindInvalid, "%s: raw points cannot be given the tenant field %q; write them with Write (AcceptsRaw said no: this is a bug in the caller)", s.c.prefix, s.c.layout.field)
+	}
+	if s.c.layout.perColl {
+		v, err := s.tenantSink(partition)
+		if err != nil {
+			return err
+		}
+		return v.WriteRaw(ctx, "", batch)
+	}
 	b, ok := batch.(rawPoints)
 	if !ok {
 		return adapters.Errorf(adapters.KindInvalid, "%s: a batch of %T is not in %s; this is a bug in the caller", s.c.prefix, batch, PointFormat)

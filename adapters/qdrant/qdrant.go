@@ -7,8 +7,41 @@
 // with gRPC port 6334 and REST port 6333 by default. The API key comes from
 // adapters.Config, never from the URL.
 //
-// Custom shard keys are partitions; their names are given by PartitionName.
 // The definition's Native document is described on Native.
+//
+// # Partitions (tenants)
+//
+// An endpoint lays out partitions in one of three ways:
+//
+//   - Custom shard keys: a collection with sharding method custom has one
+//     partition per shard key, named by PartitionName ("eu"; numeric key 7
+//     is "#7"). Nothing in the URL says so.
+//
+//   - A tenant payload field, qdrant://HOST/docs?tenant_field=tenant: one
+//     collection, not custom-sharded, whose points carry their tenant in
+//     payload field "tenant", with a keyword payload index on it marked
+//     is_tenant (Qdrant's recommended multitenancy). Partitions are the
+//     field's distinct values (a facet on the index). Points are read
+//     without the field (the partition says it) and written with it. A
+//     source whose exact point count differs from the sum of its tenants'
+//     counts (a point without the field, or with a value that is not one
+//     string) is refused when described, never copied in part. A sink
+//     creates the index when the definition lacks it, and refuses a point
+//     that carries another tenant in the field. Point ids are shared by
+//     all tenants: a point whose id another tenant holds is not written
+//     (the other keeps it, by Qdrant's update_filter), so the written
+//     tenant's count falls short instead of the other losing a point.
+//
+//   - One collection per tenant, qdrant://HOST/docs_{tenant} (or
+//     docs_%7Btenant%7D): partition p lives in collection docs_p. A source
+//     finds its tenants by listing the collections that match; all must
+//     have the same vectors. A sink creates one plain collection per
+//     partition from the definition.
+//
+// In the last two the collections are plain (a custom-sharded definition
+// is created with automatic sharding), the pass-through of raw pages is
+// offered only between single collections (not with a tenant field), and
+// the snapshot method is refused: a snapshot copies one collection.
 package qdrant
 
 import (
@@ -66,6 +99,11 @@ type conn struct {
 	// endpoint and cfg open the server's snapshot API (servercopy.go).
 	endpoint *adapters.Endpoint
 	cfg      adapters.Config
+	// layout says how tenants are laid out when not as shard keys (layout.go).
+	layout layout
+	// shared is set on a view of one tenant's collection: the client
+	// belongs to the connection it was made from.
+	shared bool
 }
 
 // apiKey sends the key as gRPC metadata. It replaces the go-client's own
@@ -84,19 +122,23 @@ func dial(ctx context.Context, ep *adapters.Endpoint, cfg adapters.Config) (*con
 		port = DefaultGRPCPort
 	}
 	addr := ep.HostPort(DefaultGRPCPort)
+	lay, err := parseLayout(ep)
+	if err != nil {
+		return nil, adapters.WithKind(adapters.KindInvalid, err)
+	}
 	c := &conn{
 		coll:     ep.Name,
-		ep:       "qdrant://" + addr + "/" + ep.Name,
-		prefix:   "qdrant " + addr + "/" + ep.Name,
+		ep:       "qdrant://" + addr + "/" + ep.Name + lay.endpointSuffix(),
+		prefix:   "qdrant " + addr + "/" + ep.Name + lay.endpointSuffix(),
 		addr:     addr,
 		timeout:  cfg.Timeout,
 		endpoint: ep,
 		cfg:      cfg,
+		layout:   lay,
 	}
 	if c.timeout <= 0 {
 		c.timeout = defaultTimeout
 	}
-	var err error
 	if c.restPort, err = ep.QueryInt("rest_port", DefaultRESTPort); err != nil {
 		return nil, adapters.WithKind(adapters.KindInvalid, err)
 	}
@@ -284,7 +326,12 @@ func shardSelector(partition string) (*qdrant.ShardKeySelector, error) {
 	return &qdrant.ShardKeySelector{ShardKeys: []*qdrant.ShardKey{k}}, nil
 }
 
+// selector selects a partition's shard key; nil where partitions are not
+// shard keys (a tenant field filters instead: tenantFilter).
 func (c *conn) selector(partition string) (*qdrant.ShardKeySelector, error) {
+	if c.layout.field != "" {
+		return nil, nil
+	}
 	sel, err := shardSelector(partition)
 	if err != nil {
 		return nil, adapters.Errorf(adapters.KindInvalid, "%s: %w", c.prefix, err)
@@ -311,6 +358,7 @@ func (c *conn) count(ctx context.Context, partition string) (uint64, error) {
 		CollectionName:   c.coll,
 		Exact:            ptr(true),
 		ShardKeySelector: sel,
+		Filter:           c.tenantFilter(partition),
 	})
 	if err != nil {
 		if status.Code(err) == codes.NotFound && ctx.Err() == nil && partition == "" {
@@ -324,7 +372,7 @@ func (c *conn) count(ctx context.Context, partition string) (uint64, error) {
 func ptr[T any](v T) *T { return &v }
 
 func (c *conn) close() error {
-	if c.client == nil {
+	if c.client == nil || c.shared {
 		return nil
 	}
 	return c.client.Close()

@@ -62,6 +62,11 @@ func snapshotSink(s *Source, dst adapters.Sink) (*Sink, adapters.Finding) {
 	if !ok {
 		return nil, adapters.ErrorFinding(adapters.KindIncompatible, "target", "%s: --method snapshot copies between Qdrant servers; use --method live to copy from %s", dst.Endpoint(), s.c.ep)
 	}
+	for _, c := range []*conn{s.c, sink.c} {
+		if !c.layout.plain() {
+			return nil, adapters.ErrorFinding(adapters.KindIncompatible, "endpoints", "%s %s, and --method snapshot copies one collection as it is; use --method live", c.ep, c.layout.describe())
+		}
+	}
 	if sink.c.endpoint.HostPort(DefaultGRPCPort) == s.c.endpoint.HostPort(DefaultGRPCPort) && sink.c.coll == s.c.coll {
 		return nil, adapters.ErrorFinding(adapters.KindInvalid, "target", "%s is both the source and the target; a collection cannot be copied onto itself", s.c.ep)
 	}

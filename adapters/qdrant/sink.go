@@ -19,6 +19,7 @@ type Sink struct {
 
 	mu      sync.Mutex
 	vectors map[string]adapters.VectorSpec // the target's, once known; to name a rejected point
+	views   map[string]*Sink               // by tenant, with one collection per tenant
 }
 
 var _ adapters.Sink = (*Sink)(nil)
@@ -32,8 +33,18 @@ func OpenSink(ctx context.Context, ep *adapters.Endpoint, cfg adapters.Config) (
 	return &Sink{c: c}, nil
 }
 
-// Exists reports whether the target collection exists.
-func (s *Sink) Exists(ctx context.Context) (bool, error) { return s.c.exists(ctx) }
+// Exists reports whether the target collection exists; with one
+// collection per tenant, whether any matching collection does.
+func (s *Sink) Exists(ctx context.Context) (bool, error) {
+	if s.c.layout.perColl {
+		list, err := s.c.tenantCollections(ctx)
+		return len(list) > 0, err
+	}
+	return s.c.exists(ctx)
+}
+
+// Engine says definitions must come from Qdrant (or be mapped to it).
+func (s *Sink) Engine() string { return "qdrant" }
 
 // Prepare creates the collection from def, or keeps or recreates it.
 //
@@ -42,7 +53,19 @@ func (s *Sink) Exists(ctx context.Context) (bool, error) { return s.c.exists(ctx
 // indexes, the shard keys (def's partitions) and the aliases that do not
 // exist on the target yet. Appending to an existing collection only needs
 // the vectors to match, so it also accepts definitions from other engines.
+//
+// With tenants in a payload field the collection is created plain, with
+// the tenant index (created on an existing collection that lacks it);
+// with one collection per tenant, each partition's collection is prepared
+// so (prepareCollections).
 func (s *Sink) Prepare(ctx context.Context, def *adapters.Collection, onExists adapters.OnExists) error {
+	if s.c.layout.perColl {
+		return s.prepareCollections(ctx, def, onExists)
+	}
+	def, err := s.c.layoutDef(def)
+	if err != nil {
+		return err
+	}
 	exists, err := s.c.exists(ctx)
 	if err != nil {
 		return err
@@ -205,13 +228,19 @@ func (s *Sink) createAliases(cctx, ctx context.Context, aliases []string) error 
 // vectors (name, kind, size, distance, datatype), and def's partitions,
 // creating missing shard keys.
 func (s *Sink) keep(ctx context.Context, def *adapters.Collection) error {
-	have, _, err := s.c.describe(ctx)
+	have, n, err := s.c.describe(ctx)
 	if err != nil {
 		return err
 	}
 	s.setVectors(have.Vectors)
 	if err := adapters.FindingsError(s.appendFindings(def, have)); err != nil {
 		return err
+	}
+	if s.c.layout.field != "" {
+		if missing, err := s.c.tenantIndexMissing(n); err != nil || !missing {
+			return err
+		}
+		return s.c.createTenantIndex(ctx)
 	}
 	if !def.Partitioned {
 		return nil
@@ -245,13 +274,27 @@ func (s *Sink) Write(ctx context.Context, partition string, points []adapters.Po
 	if len(points) == 0 {
 		return nil
 	}
+	if s.c.layout.perColl {
+		v, err := s.tenantSink(partition)
+		if err != nil {
+			return err
+		}
+		return v.Write(ctx, "", points)
+	}
+	if err := s.c.needPartition(partition); err != nil {
+		return err
+	}
+	points, err := s.c.withTenant(partition, points)
+	if err != nil {
+		return err
+	}
 	sel, err := s.c.selector(partition)
 	if err != nil {
 		return err
 	}
 	cctx, cancel := s.c.call(ctx)
 	defer cancel()
-	if err := s.upsert(cctx, sel, points); err != nil {
+	if err := s.upsert(cctx, sel, s.c.tenantFilter(partition), points); err != nil {
 		return s.writeError(ctx, err, partition, len(points), points[0].ID, points[len(points)-1].ID, func() []adapters.Point { return points })
 	}
 	return nil
@@ -269,13 +312,17 @@ func (s *Sink) writeError(ctx context.Context, err error, partition string, n in
 }
 
 // upsert writes neutral points with wait=true through the go-client's
-// messages (raw batches: upsertRaw).
-func (s *Sink) upsert(ctx context.Context, sel *qdrant.ShardKeySelector, points []adapters.Point) error {
+// messages (raw batches: upsertRaw). A tenant filter keeps a point of
+// another tenant with the same id as it is (Qdrant's update_filter): the
+// written tenant then lacks the point, which a count shows, instead of
+// the other tenant losing it silently.
+func (s *Sink) upsert(ctx context.Context, sel *qdrant.ShardKeySelector, tenant *qdrant.Filter, points []adapters.Point) error {
 	req := &qdrant.UpsertPoints{
 		CollectionName:   s.c.coll,
 		Wait:             ptr(true),
 		Points:           make([]*qdrant.PointStruct, len(points)),
 		ShardKeySelector: sel,
+		UpdateFilter:     tenant,
 	}
 	for i := range points {
 		ps, err := qdrantPoint(&points[i])
@@ -351,6 +398,9 @@ func inPartition(p string) string {
 // it); it checks the collection is still there and not failed, so that a
 // run does not end in success on a broken target.
 func (s *Sink) Finish(ctx context.Context) error {
+	if s.c.layout.perColl {
+		return s.finishCollections(ctx)
+	}
 	cctx, cancel := s.c.call(ctx)
 	defer cancel()
 	info, err := s.c.client.GetCollectionInfo(cctx, s.c.coll)
@@ -368,6 +418,13 @@ func (s *Sink) Finish(ctx context.Context) error {
 
 // Count returns the exact number of points in a partition of the target.
 func (s *Sink) Count(ctx context.Context, partition string) (uint64, error) {
+	if s.c.layout.perColl {
+		v, err := s.tenantSink(partition)
+		if err != nil {
+			return 0, err
+		}
+		return v.Count(ctx, "")
+	}
 	return s.c.count(ctx, partition)
 }
 

@@ -36,19 +36,56 @@ func OpenSource(ctx context.Context, ep *adapters.Endpoint, cfg adapters.Config)
 	return &Source{c: c}, nil
 }
 
-// Describe returns the definition with shard keys as partitions.
+// Describe returns the definition with the endpoint's tenants (shard
+// keys, values of the tenant field, or collections) as partitions.
 func (s *Source) Describe(ctx context.Context) (*adapters.Collection, error) {
+	switch {
+	case s.c.layout.field != "":
+		return s.c.describeByField(ctx)
+	case s.c.layout.perColl:
+		return s.c.describeCollections(ctx)
+	}
 	def, _, err := s.c.describe(ctx)
 	return def, err
 }
 
 // Count returns the exact number of points in a partition.
 func (s *Source) Count(ctx context.Context, partition string) (uint64, error) {
+	if s.c.layout.perColl {
+		c, err := s.c.tenantView(partition)
+		if err != nil {
+			return 0, err
+		}
+		return c.count(ctx, "")
+	}
 	return s.c.count(ctx, partition)
+}
+
+// tenant returns the Source of a partition's own collection and the
+// partition to name in it, where each tenant has one; s and partition
+// otherwise.
+func (s *Source) tenant(partition string) (*Source, string, error) {
+	if !s.c.layout.perColl {
+		return s, partition, s.c.needPartition(partition)
+	}
+	c, err := s.c.tenantView(partition)
+	if err != nil {
+		return nil, "", err
+	}
+	return &Source{c: c}, "", nil
 }
 
 // Read returns the page after req.After.
 func (s *Source) Read(ctx context.Context, req adapters.ReadRequest) (adapters.Page, error) {
+	src, part, err := s.tenant(req.Partition)
+	if err != nil {
+		return adapters.Page{}, err
+	}
+	req.Partition = part
+	return src.read(ctx, req)
+}
+
+func (s *Source) read(ctx context.Context, req adapters.ReadRequest) (adapters.Page, error) {
 	scroll, limit, err := s.scrollRequest(req)
 	if err != nil {
 		return adapters.Page{}, err
@@ -80,6 +117,10 @@ func (s *Source) scrollRequest(req adapters.ReadRequest) (*qdrant.ScrollPoints, 
 		WithVectors:      allVectors,
 		WithPayload:      allPayload,
 		ShardKeySelector: sel,
+		Filter:           s.c.tenantFilter(req.Partition),
+	}
+	if req.PayloadOnly {
+		scroll.WithVectors = qdrant.NewWithVectors(false)
 	}
 	if req.After != nil {
 		scroll.Offset = pointID(*req.After)
@@ -97,6 +138,7 @@ func (s *Source) page(res []*qdrant.RetrievedPoint, last bool, req adapters.Read
 			return adapters.Page{}, fmt.Errorf("%s: %s: %w", s.c.prefix, partitionWhat("scroll", req.Partition), err)
 		}
 	}
+	s.c.stripTenant(pts)
 	skip := req.After != nil && len(pts) > 0 && pts[0].ID == *req.After
 	i, j, done := window(len(pts), skip, limit, last)
 	return adapters.Page{Points: pts[i:j], Done: done}, nil
@@ -121,6 +163,14 @@ func (s *Source) Get(ctx context.Context, partition string, ids []adapters.ID) (
 	if len(ids) == 0 {
 		return nil, nil
 	}
+	src, part, err := s.tenant(partition)
+	if err != nil {
+		return nil, err
+	}
+	return src.get(ctx, part, ids)
+}
+
+func (s *Source) get(ctx context.Context, partition string, ids []adapters.ID) ([]adapters.Point, error) {
 	sel, err := s.c.selector(partition)
 	if err != nil {
 		return nil, err
@@ -149,6 +199,9 @@ func (s *Source) Get(ctx context.Context, partition string, ids []adapters.ID) (
 		}
 		out = append(out, p)
 	}
+	// Get takes no filter: a tenant field's points are picked here.
+	out = s.c.ofTenant(out, partition)
+	s.c.stripTenant(out)
 	sort.Slice(out, func(i, j int) bool { return out[i].ID.Less(out[j].ID) })
 	return out, nil
 }

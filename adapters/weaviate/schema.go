@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"unicode"
 
 	"github.com/weaviate/weaviate/entities/models"
 
@@ -77,20 +76,6 @@ func parseClass(raw json.RawMessage) (*class, error) {
 	}
 	sort.Strings(c.named)
 	return c, nil
-}
-
-// refProps lists cross-reference properties (data type naming a class).
-func (c *class) refProps() []string {
-	var out []string
-	for _, p := range c.s.Properties {
-		for _, dt := range p.DataType {
-			if r := []rune(dt); len(r) > 0 && unicode.IsUpper(r[0]) {
-				out = append(out, p.Name)
-				break
-			}
-		}
-	}
-	return out
 }
 
 func distance(s string) adapters.Distance {
@@ -221,14 +206,13 @@ func (c *conn) setTenantStatus(ctx context.Context, name, st string) error {
 // isActive reports whether a tenant status can be read and written.
 func isActive(st string) bool { return st == "" || st == "HOT" || st == "ACTIVE" }
 
-// describe builds the neutral definition of the class.
+// describe builds the neutral definition of the class. Cross-reference
+// properties stay in Native (the Source reads none of their values): the
+// plan refuses or drops them (mapping.References, --drop-references).
 func (c *conn) describe(ctx context.Context) (*adapters.Collection, *class, error) {
 	cl, err := c.getClass(ctx)
 	if err != nil {
 		return nil, nil, err
-	}
-	if refs := cl.refProps(); len(refs) > 0 {
-		return nil, nil, c.errorf(adapters.KindIncompatible, "class %q has cross-reference properties (%s); vecmig does not copy references, and copying the class without them would lose data. Remove the references or copy them another way", c.class, strings.Join(refs, ", "))
 	}
 	col := &adapters.Collection{
 		Engine:      Scheme,

@@ -34,6 +34,9 @@ var _ adapters.Sink = (*Sink)(nil)
 // Endpoint names the target in messages.
 func (s *Sink) Endpoint() string { return s.c.ep.String() }
 
+// Engine says definitions from another engine must be translated first.
+func (s *Sink) Engine() string { return Scheme }
+
 // Close releases the connections.
 func (s *Sink) Close() error { return s.c.close() }
 

@@ -26,6 +26,7 @@ var abilities = map[string]func(any) bool{
 	"SourceChecker":      has[adapters.SourceChecker],
 	"TargetChecker":      has[adapters.TargetChecker],
 	"ServerCopier":       has[adapters.ServerCopier],
+	"EngineNamer":        has[adapters.EngineNamer],
 }
 
 // notAbilities are the other interfaces of package adapters.

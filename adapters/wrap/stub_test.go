@@ -116,6 +116,7 @@ func (s *stub) CheckTarget(context.Context, *adapters.Collection, adapters.OnExi
 	return nil, s.call("checktarget")
 }
 func (s *stub) CopyMethod() string { return "stubcopy" }
+func (s *stub) Engine() string     { return "stub" }
 func (s *stub) PlanCopy(context.Context, adapters.Sink, adapters.CopyRequest) ([]adapters.Finding, error) {
 	return nil, s.call("plancopy")
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vecmig/vecmig/adapters/mapping"
 )
 
 // TestMain lets the test binary stand in for vecmig-bench when a scenario
@@ -34,28 +36,9 @@ func TestQdrantScenario(t *testing.T) {
 	if err != nil {
 		t.Fatalf("qdrant scenario: %v", err)
 	}
-	if len(r.Rows) != 3 {
-		t.Fatalf("want rows vecmig, plain loop, ceiling; got %+v", r.Rows)
-	}
-	for i, want := range []string{"vecmig", "plain loop", "ceiling ("} {
-		x := r.Rows[i]
-		if !strings.HasPrefix(x.Method, want) {
-			t.Errorf("row %d is %q, want %q", i, x.Method, want)
-		}
-		if x.Points != 3000 || x.TargetCount != 3000 {
-			t.Errorf("%s: %d points, target count %d; want 3000 and 3000", x.Method, x.Points, x.TargetCount)
-		}
-		if x.Seconds <= 0 || x.PeakRSSMB <= 0 {
-			t.Errorf("%s: seconds %v, peak RSS %v MB: not measured", x.Method, x.Seconds, x.PeakRSSMB)
-		}
-	}
+	checkRows(t, r, 3000)
 	if len(r.Ratios) != 3 || len(r.Targets) != 4 {
 		t.Errorf("ratios %+v, targets %+v: want 3 ratios and 4 targets (Q->Q vs ceiling, vs plain, CPU, RSS)", r.Ratios, r.Targets)
-	}
-	for _, x := range r.Rows[:2] {
-		if x.ServerCPUSeconds <= 0 {
-			t.Errorf("%s: server CPU %v s: not measured from the Qdrant processes", x.Method, x.ServerCPUSeconds)
-		}
 	}
 	var out bytes.Buffer
 	printText(&out, r)
@@ -67,6 +50,93 @@ func TestQdrantScenario(t *testing.T) {
 	data, _ := os.ReadFile(md)
 	if !strings.Contains(string(data), "| vecmig |") || !strings.Contains(string(data), "PASS") && !strings.Contains(string(data), "FAIL") {
 		t.Errorf("markdown lacks the table or the targets:\n%s", data)
+	}
+}
+
+// TestCrossEngineScenarios runs Weaviate -> Qdrant and Qdrant -> Weaviate
+// on a small data set between a real Weaviate and a real Qdrant server:
+// vecmig translates through adapters/mapping, the plain loop converts by
+// hand, the ceiling writes the converted batches; every target is counted
+// against the source and deleted. Timings are printed, never asserted.
+func TestCrossEngineScenarios(t *testing.T) {
+	cfg := config{points: 2000, dim: 16, batchSize: 128, workers: 2, readers: 2, ceilingWriters: []int{2}, repeat: 1}
+	b, err := newBench(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.close()
+	for _, tc := range []struct {
+		s       scenario
+		targets []string
+	}{
+		{weaviateQdrantScenario(), []string{"W->Q throughput vs plain loop", "vecmig CPU per point vs plain loop", "vecmig peak RSS"}},
+		{qdrantWeaviateScenario(), []string{"vecmig CPU per point vs plain loop", "vecmig peak RSS"}},
+	} {
+		t.Run(tc.s.name, func(t *testing.T) {
+			r, err := tc.s.run(context.Background(), b)
+			if err != nil {
+				t.Fatalf("%s scenario: %v", tc.s.name, err)
+			}
+			checkRows(t, r, uint64(cfg.points))
+			var names []string
+			for _, x := range r.Targets {
+				names = append(names, x.Name)
+			}
+			if strings.Join(names, "; ") != strings.Join(tc.targets, "; ") {
+				t.Errorf("targets %q, want %q", names, tc.targets)
+			}
+			var out bytes.Buffer
+			printText(&out, r)
+			t.Log(out.String())
+		})
+	}
+}
+
+// checkRows checks that vecmig, the plain loop and the ceiling each copied
+// all n points and were measured, with both servers' CPU.
+func checkRows(t *testing.T, r *report, n uint64) {
+	t.Helper()
+	if len(r.Rows) != 3 {
+		t.Fatalf("want rows vecmig, plain loop, ceiling; got %+v", r.Rows)
+	}
+	for i, want := range []string{"vecmig", "plain loop", "ceiling ("} {
+		x := r.Rows[i]
+		if !strings.HasPrefix(x.Method, want) {
+			t.Errorf("row %d is %q, want %q", i, x.Method, want)
+		}
+		if x.Points != n || x.TargetCount != n {
+			t.Errorf("%s: %d points, target count %d; want %d and %d", x.Method, x.Points, x.TargetCount, n, n)
+		}
+		if x.Seconds <= 0 || x.PeakRSSMB <= 0 {
+			t.Errorf("%s: seconds %v, peak RSS %v MB: not measured", x.Method, x.Seconds, x.PeakRSSMB)
+		}
+	}
+	for _, x := range r.Rows[:2] {
+		if len(x.ServerCPUEach) != 2 || x.ServerCPUEach[0] <= 0 || x.ServerCPUEach[1] <= 0 {
+			t.Errorf("%s: server CPU %v s: not measured from both server processes", x.Method, x.ServerCPUEach)
+		}
+	}
+}
+
+// TestIntToUUIDIsVecmigsRule checks the plain loop's hand-written id rule
+// against adapters/mapping's.
+func TestIntToUUIDIsVecmigsRule(t *testing.T) {
+	for _, n := range []uint64{0, 42, 1<<48 - 1, 1 << 48, 99_999, ^uint64(0)} {
+		if got, want := intToUUID(n), mapping.IntToUUID(n).String(); got != want {
+			t.Errorf("intToUUID(%d) = %s, adapters/mapping says %s", n, got, want)
+		}
+	}
+}
+
+// TestCrossConversions checks the plain loop's by-hand conversions of the
+// benchmark's values.
+func TestCrossConversions(t *testing.T) {
+	v := []float32{0.5, -1.25, 3}
+	if got := floatsOf(vectorBytes(v)); len(got) != 3 || got[0] != 0.5 || got[1] != -1.25 || got[2] != 3 {
+		t.Errorf("floatsOf(vectorBytes(%v)) = %v", v, got)
+	}
+	if got := weaviateClassName("bench_source"); got != "BenchSource" {
+		t.Errorf("weaviateClassName(bench_source) = %q, want BenchSource", got)
 	}
 }
 

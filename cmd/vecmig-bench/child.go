@@ -58,15 +58,20 @@ type rawConn interface {
 // rawBatch is a write request ready to send.
 type rawBatch interface{ size() int }
 
-// openRaw connects to a source and a target of one engine.
+// openRaw connects to a source and a target of one engine, or of the two
+// engines named source first.
 func openRaw(ctx context.Context, engine, from, to string) (rawConn, error) {
 	switch engine {
 	case "qdrant":
 		return openQdrantRaw(ctx, from, to)
 	case "weaviate":
 		return openWeaviateRaw(ctx, from, to)
+	case engineWeaviateQdrant:
+		return openWeaviateQdrantRaw(ctx, from, to)
+	case engineQdrantWeaviate:
+		return openQdrantWeaviateRaw(ctx, from, to)
 	}
-	return nil, fmt.Errorf("--engine %q: use qdrant or weaviate", engine)
+	return nil, fmt.Errorf("--engine %q: use qdrant, weaviate, %s or %s", engine, engineWeaviateQdrant, engineQdrantWeaviate)
 }
 
 func childMain(args []string) int {
@@ -79,7 +84,7 @@ func childMain(args []string) int {
 		return launch(args[1:])
 	}
 	fs := flag.NewFlagSet("vecmig-bench child "+method, flag.ContinueOnError)
-	engine := fs.String("engine", "", "qdrant or weaviate")
+	engine := fs.String("engine", "", "qdrant, weaviate, or across engines "+engineWeaviateQdrant+" or "+engineQdrantWeaviate)
 	from := fs.String("from", "", "source endpoint URL")
 	to := fs.String("to", "", "target endpoint URL")
 	batch := fs.Int("batch-size", 256, "points per page and per batch")

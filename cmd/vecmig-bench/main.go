@@ -7,6 +7,7 @@
 //
 //	go run ./cmd/vecmig-bench                      # every scenario, 100k x 128-d
 //	go run ./cmd/vecmig-bench --scenario qdrant --points 20000 --json
+//	go run ./cmd/vecmig-bench --scenario weaviate-qdrant,qdrant-weaviate
 //	make bench
 //
 // Every measured method runs as its own process: vecmig is the real binary
@@ -34,6 +35,8 @@ import (
 var scenarios = []scenario{
 	weaviateScenario(),
 	qdrantScenario(),
+	weaviateQdrantScenario(),
+	qdrantWeaviateScenario(),
 	snapshotScenario(),
 }
 

@@ -125,18 +125,9 @@ func (b qdrantBatch) size() int { return len(b) }
 
 // read scrolls one page; the cursor is Qdrant's inclusive next_page_offset.
 func (r *qdrantRaw) read(ctx context.Context, cur any, limit int) (rawBatch, any, bool, error) {
-	req := &qdrant.ScrollPoints{
-		CollectionName: r.src.name,
-		Limit:          ptr(uint32(limit)),
-		WithPayload:    qdrant.NewWithPayload(true),
-		WithVectors:    qdrant.NewWithVectors(true),
-	}
-	if cur != nil {
-		req.Offset = cur.(*qdrant.PointId)
-	}
-	res, next, err := r.src.client.ScrollAndOffset(ctx, req)
+	res, next, err := r.src.scroll(ctx, cur, limit)
 	if err != nil {
-		return nil, nil, false, fmt.Errorf("qdrant %s: scroll: %w", r.src.url, err)
+		return nil, nil, false, err
 	}
 	out := make(qdrantBatch, len(res))
 	for i, rp := range res {
@@ -147,6 +138,25 @@ func (r *qdrantRaw) read(ctx context.Context, cur any, limit int) (rawBatch, any
 		out[i] = &qdrant.PointStruct{Id: rp.GetId(), Payload: rp.GetPayload(), Vectors: v}
 	}
 	return out, next, next == nil, nil
+}
+
+// scroll reads one page with vectors and payload from the offset cur (nil:
+// the first page) and returns the next page's offset (nil after the last).
+func (q *qdrantColl) scroll(ctx context.Context, cur any, limit int) ([]*qdrant.RetrievedPoint, *qdrant.PointId, error) {
+	req := &qdrant.ScrollPoints{
+		CollectionName: q.name,
+		Limit:          ptr(uint32(limit)),
+		WithPayload:    qdrant.NewWithPayload(true),
+		WithVectors:    qdrant.NewWithVectors(true),
+	}
+	if cur != nil {
+		req.Offset = cur.(*qdrant.PointId)
+	}
+	res, next, err := q.client.ScrollAndOffset(ctx, req)
+	if err != nil {
+		return nil, nil, fmt.Errorf("qdrant %s: scroll: %w", q.url, err)
+	}
+	return res, next, nil
 }
 
 func (r *qdrantRaw) write(ctx context.Context, b rawBatch) error {

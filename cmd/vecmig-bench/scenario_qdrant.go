@@ -80,23 +80,34 @@ func launchQdrantPair(ctx context.Context, b *bench) (src, dst *qdranttest.Node,
 }
 
 func (p *qdrantPair) loadSource(ctx context.Context) error {
-	c, err := dialQdrant(p.sourceURL())
+	return loadQdrantSource(ctx, p.b, p.sourceURL(), false)
+}
+
+// loadQdrantSource creates the collection at url (unnamed dense vector,
+// cosine) and loads the benchmark data into it, with each point's UUID as
+// its id, or with intIDs the point's number.
+func loadQdrantSource(ctx context.Context, b *bench, url string, intIDs bool) error {
+	c, err := dialQdrant(url)
 	if err != nil {
 		return err
 	}
 	defer c.close()
 	err = c.client.CreateCollection(ctx, &qdrant.CreateCollection{
-		CollectionName: qdrantSourceName,
-		VectorsConfig:  qdrant.NewVectorsConfig(&qdrant.VectorParams{Size: uint64(p.b.cfg.dim), Distance: qdrant.Distance_Cosine}),
+		CollectionName: c.name,
+		VectorsConfig:  qdrant.NewVectorsConfig(&qdrant.VectorParams{Size: uint64(b.cfg.dim), Distance: qdrant.Distance_Cosine}),
 	})
 	if err != nil {
-		return fmt.Errorf("qdrant %s: create the source collection: %w", p.sourceURL(), err)
+		return fmt.Errorf("qdrant %s: create the source collection: %w", url, err)
 	}
-	dim := p.b.cfg.dim
-	return p.b.load(ctx, p.sourceURL(), p.b.cfg.points, func(ctx context.Context, lo, hi int) error {
+	dim := b.cfg.dim
+	return b.load(ctx, url, b.cfg.points, func(ctx context.Context, lo, hi int) error {
 		pts := make([]*qdrant.PointStruct, 0, hi-lo)
 		for i := lo; i < hi; i++ {
-			pts = append(pts, qdrantPoint(makePoint(i, dim)))
+			pt := qdrantPoint(makePoint(i, dim))
+			if intIDs {
+				pt.Id = qdrant.NewIDNum(uint64(i))
+			}
+			pts = append(pts, pt)
 		}
 		return c.upsert(ctx, pts)
 	})

@@ -67,19 +67,25 @@ func startWeaviatePair(ctx context.Context, b *bench) (*weaviatePair, error) {
 }
 
 func (p *weaviatePair) loadSource(ctx context.Context) error {
-	w, err := dialWeaviate(p.sourceURL())
+	return loadWeaviateSource(ctx, p.b, p.sourceURL())
+}
+
+// loadWeaviateSource creates the class at url (its own vectors, cosine
+// HNSW) and loads the benchmark data into it.
+func loadWeaviateSource(ctx context.Context, b *bench, url string) error {
+	w, err := dialWeaviate(url)
 	if err != nil {
 		return err
 	}
 	defer w.close()
-	if err := w.create(ctx, weaviateClassDef(weaviateSourceClass)); err != nil {
+	if err := w.create(ctx, weaviateClassDef(w.class)); err != nil {
 		return fmt.Errorf("create the source class: %w", err)
 	}
-	dim := p.b.cfg.dim
-	return p.b.load(ctx, p.sourceURL(), p.b.cfg.points, func(ctx context.Context, lo, hi int) error {
+	dim := b.cfg.dim
+	return b.load(ctx, url, b.cfg.points, func(ctx context.Context, lo, hi int) error {
 		objs := make([]*pb.BatchObject, 0, hi-lo)
 		for i := lo; i < hi; i++ {
-			objs = append(objs, weaviateObject(weaviateSourceClass, makePoint(i, dim)))
+			objs = append(objs, weaviateObject(w.class, makePoint(i, dim)))
 		}
 		return w.batch(ctx, objs)
 	})

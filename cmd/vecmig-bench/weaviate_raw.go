@@ -222,25 +222,12 @@ func (b weaviateBatch) size() int { return len(b) }
 
 // read fetches the page after the UUID cur; a short page is the last.
 func (r *weaviateRaw) read(ctx context.Context, cur any, limit int) (rawBatch, any, bool, error) {
-	req := &pb.SearchRequest{
-		Collection:  r.src.class,
-		Limit:       uint32(limit),
-		Metadata:    &pb.MetadataRequest{Uuid: true, Vector: true},
-		Properties:  &pb.PropertiesRequest{ReturnAllNonrefProperties: true},
-		Uses_123Api: true,
-		Uses_125Api: true,
-		Uses_127Api: true,
-	}
-	if cur != nil {
-		req.After = cur.(string)
-	}
-	reply, err := r.src.rpc.Search(ctx, req)
+	results, last, err := r.src.page(ctx, cur, limit)
 	if err != nil {
-		return nil, nil, false, fmt.Errorf("weaviate %s: search after %v: %w", r.src.base, cur, err)
+		return nil, nil, false, err
 	}
-	out := make(weaviateBatch, len(reply.GetResults()))
-	var last string
-	for i, res := range reply.GetResults() {
+	out := make(weaviateBatch, len(results))
+	for i, res := range results {
 		md := res.GetMetadata()
 		vec, err := resultVector(md)
 		if err != nil {
@@ -256,9 +243,35 @@ func (r *weaviateRaw) read(ctx context.Context, cur any, limit int) (rawBatch, a
 			VectorBytes: vec,
 			Properties:  &pb.BatchObject_Properties{NonRefProperties: props},
 		}
-		last = md.GetId()
 	}
 	return out, last, len(out) < limit, nil
+}
+
+// page is one gRPC Search page after the UUID cur (nil: the first), with
+// vectors and every non-reference property, and the last UUID in it.
+func (w *weaviateClass) page(ctx context.Context, cur any, limit int) ([]*pb.SearchResult, string, error) {
+	req := &pb.SearchRequest{
+		Collection:  w.class,
+		Limit:       uint32(limit),
+		Metadata:    &pb.MetadataRequest{Uuid: true, Vector: true},
+		Properties:  &pb.PropertiesRequest{ReturnAllNonrefProperties: true},
+		Uses_123Api: true,
+		Uses_125Api: true,
+		Uses_127Api: true,
+	}
+	if cur != nil {
+		req.After = cur.(string)
+	}
+	reply, err := w.rpc.Search(ctx, req)
+	if err != nil {
+		return nil, "", fmt.Errorf("weaviate %s: search after %v: %w", w.base, cur, err)
+	}
+	results := reply.GetResults()
+	var last string
+	if len(results) > 0 {
+		last = results[len(results)-1].GetMetadata().GetId()
+	}
+	return results, last, nil
 }
 
 func (r *weaviateRaw) write(ctx context.Context, b rawBatch) error {

@@ -8,6 +8,10 @@
 //   - Weaviate: it starts two Weaviate instances, loads the Weaviate demo
 //     dump (testdata/demo) into the first, migrates the class to the second,
 //     and shows both sides' counts.
+//   - Across engines: it prints the plan of the Qdrant collection's copy into
+//     Weaviate, copies it (the definition translated, integer ids turned
+//     into UUIDs) and the Weaviate class into Qdrant, verifying both in
+//     full.
 //
 // Every step is the vecmig binary (built at start) run as a child, and the
 // command is printed first so that it can be pasted. Every server is
@@ -25,6 +29,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/vecmig/vecmig/adapters/qdrant/qdranttest"
 )
 
 func main() {
@@ -65,6 +71,7 @@ func run() error {
 		return fmt.Errorf("go build ./cmd/vecmig: %v\n%s", err, out)
 	}
 	d := &demo{bin: bin, work: work, dumps: dumps}
+	defer d.stopQdrant()
 	err = d.qdrant(ctx)
 	if err == nil {
 		err = d.weaviate(ctx)
@@ -79,7 +86,7 @@ func run() error {
 	for _, c := range d.counts {
 		fmt.Printf("  %-9s %-44s %6d points\n", c.engine, c.what, c.n)
 	}
-	fmt.Println("\nBoth engines: every copy holds as many points as its source, and the Qdrant copies were verified point for point.")
+	fmt.Println("\nBoth engines: every copy holds as many points as its source; the Qdrant copies and the copies across engines were verified point for point.")
 	return nil
 }
 
@@ -89,6 +96,14 @@ type demo struct {
 	work   string            // scratch directory, vecmig's working directory
 	dumps  map[string]string // dump directory -> its file:// URL (absolute)
 	counts []count
+	qnode  *qdranttest.Node // Qdrant node 1, kept for the copies across engines
+}
+
+func (d *demo) stopQdrant() {
+	if d.qnode != nil {
+		step("Qdrant: stopping node 1")
+		stopQdrant(d.qnode)
+	}
 }
 
 type count struct {

@@ -12,7 +12,8 @@ const qdrantDump = "testdata/demo-qdrant"
 
 // qdrant loads the dump into a first Qdrant node, copies it to a second
 // one live and by snapshot, verifies both copies in full and counts every
-// side. The nodes are stopped before it returns.
+// side. The second node is stopped before it returns; the first stays up
+// for the copies across engines (d.qnode, stopped by run).
 func (d *demo) qdrant(ctx context.Context) error {
 	step("Qdrant: starting two Qdrant " + qdranttest.Version + " nodes")
 	nodes, err := launchTwo(ctx, func(ctx context.Context) (*qdranttest.Node, error) {
@@ -21,11 +22,10 @@ func (d *demo) qdrant(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	d.qnode = nodes[0]
 	defer func() {
-		step("Qdrant: stopping both nodes")
-		for _, n := range nodes {
-			stopQdrant(n)
-		}
+		step("Qdrant: stopping node 2")
+		stopQdrant(nodes[1])
 	}()
 	for i, n := range nodes {
 		fmt.Printf("  node %d: REST %s, gRPC port %d (pid %d)\n", i+1, n.RESTURL(), n.GRPCPort, n.PID())

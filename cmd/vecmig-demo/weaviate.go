@@ -48,7 +48,41 @@ func (d *demo) weaviate(ctx context.Context) error {
 	if err := d.inspect(ctx, "Weaviate", "instance 2 Article (migrated)", second); err != nil {
 		return err
 	}
-	return d.sameCounts(from)
+	if err := d.sameCounts(from); err != nil {
+		return err
+	}
+	return d.crossEngine(ctx, nodes[1], first)
+}
+
+// crossEngine copies the Qdrant collection into Weaviate instance w and
+// the Weaviate class at class into Qdrant node 1, each with its plan
+// printed first and verified in full.
+func (d *demo) crossEngine(ctx context.Context, w *weaviatetest.Node, class string) error {
+	qArticles := d.qnode.Endpoint("articles")
+	toWeaviate := w.Endpoint("ArticlesFromQdrant")
+	toQdrant := d.qnode.Endpoint("article_from_weaviate")
+	step("Across engines: the plan of Qdrant articles -> Weaviate (nothing written)")
+	if _, err := d.vecmig(ctx, "plan", "--from", qArticles, "--to", toWeaviate); err != nil {
+		return err
+	}
+	step("Across engines: Qdrant articles -> Weaviate class ArticlesFromQdrant, verified in full")
+	if _, err := d.vecmig(ctx, "migrate", "--from", qArticles, "--to", toWeaviate, "--verify", "full"); err != nil {
+		return err
+	}
+	step("Across engines: Weaviate Article -> Qdrant collection article_from_weaviate, verified in full")
+	if _, err := d.vecmig(ctx, "migrate", "--from", class, "--to", toQdrant, "--verify", "full"); err != nil {
+		return err
+	}
+	step("Across engines: counts")
+	for _, s := range []struct{ engine, what, url string }{
+		{"Weaviate", "instance 2 ArticlesFromQdrant (from Qdrant)", toWeaviate},
+		{"Qdrant", "node 1 article_from_weaviate (from Weaviate)", toQdrant},
+	} {
+		if err := d.inspect(ctx, s.engine, s.what, s.url); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func stopWeaviate(n *weaviatetest.Node) {

@@ -115,6 +115,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		ExitErrHandler:  func(*cli.Context, error) {}, // run() prints errors and picks the exit code
 		Commands: []*cli.Command{
 			migrateCommand(reg),
+			planCommand(reg),
 			inspectCommand(reg),
 			verifyCommand(reg),
 			backupCommand(reg),

@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/vecmig/vecmig/adapters"
+	"github.com/vecmig/vecmig/adapters/mapping"
 	"github.com/vecmig/vecmig/migrate"
 	"github.com/vecmig/vecmig/verify"
 )
@@ -39,12 +40,36 @@ func migrateCommand(reg *adapters.Registry) *cli.Command {
 	return &cli.Command{
 		Name:  "migrate",
 		Usage: "copy a collection with its definition to another instance, resumably",
-		Flags: concatFlags(flags, apiKeyFlags(), snapshotMigrateFlags(), backupMigrateFlags()),
+		Flags: concatFlags(flags, apiKeyFlags(), mappingFlags(), snapshotMigrateFlags(), backupMigrateFlags()),
 		Action: func(c *cli.Context) error {
 			return runMigrate(c, reg)
 		},
 	}
 }
+
+// planCommand is migrate --dry-run under a name of its own: the plan,
+// with the full translation across engines, and nothing written.
+func planCommand(reg *adapters.Registry) *cli.Command {
+	var flags []cli.Flag
+	for _, f := range migrateCommand(reg).Flags {
+		switch f.Names()[0] {
+		case "dry-run":
+		default:
+			flags = append(flags, f)
+		}
+	}
+	return &cli.Command{
+		Name:  "plan",
+		Usage: "print what 'vecmig migrate' with the same flags would do (the definition to create, the translation across engines, every problem); writes nothing",
+		Flags: flags,
+		Action: func(c *cli.Context) error {
+			return runMigrate(c, reg)
+		},
+	}
+}
+
+// dryRun reports whether the command only plans.
+func dryRun(c *cli.Context) bool { return c.Command.Name == "plan" || c.Bool("dry-run") }
 
 // defaultStatePath names a state file after the two endpoints, so the same
 // command finds it again.
@@ -92,6 +117,7 @@ type migrateFlags struct {
 	statePath string
 	autoState bool
 	copy      adapters.CopyRequest
+	mapping   mapping.Options
 }
 
 // readMigrateFlags checks every flag before anything is opened.
@@ -126,6 +152,9 @@ func readMigrateFlags(c *cli.Context) (*migrateFlags, error) {
 	if f.statePath = c.String("state"); f.statePath == "" {
 		f.statePath, f.autoState = defaultStatePath(f.from.String(), f.to.String()), true
 	}
+	if f.mapping, err = readMapping(c); err != nil {
+		return nil, err
+	}
 	f.copy, err = copyRequest(c, f.method)
 	return f, err
 }
@@ -154,11 +183,11 @@ func copyRequest(c *cli.Context, method string) (adapters.CopyRequest, error) {
 
 // openJob opens both endpoints and builds the job.
 func openJob(ctx context.Context, c *cli.Context, reg *adapters.Registry, f *migrateFlags, out *output) (migrate.Job, func(), error) {
-	src, err := reg.OpenSource(ctx, c.String("from"), config(c, "from-api-key"))
+	src, toURL, err := openSourceFor(ctx, c, reg, f.from, f.to, f.mapping)
 	if err != nil {
-		return migrate.Job{}, nil, fmt.Errorf("source: %w", err)
+		return migrate.Job{}, nil, err
 	}
-	dst, err := reg.OpenSink(ctx, c.String("to"), config(c, "to-api-key"))
+	dst, err := reg.OpenSink(ctx, toURL, config(c, "to-api-key"))
 	if err != nil {
 		src.Close()
 		return migrate.Job{}, nil, fmt.Errorf("target: %w", err)
@@ -167,12 +196,13 @@ func openJob(ctx context.Context, c *cli.Context, reg *adapters.Registry, f *mig
 	job := migrate.Job{
 		Source: src, Target: dst, Method: f.method, Verify: f.verify, Copy: f.copy,
 		ReadTarget: func(ctx context.Context) (adapters.Source, error) {
-			return reg.OpenSource(ctx, c.String("to"), config(c, "to-api-key"))
+			return reg.OpenSource(ctx, toURL, config(c, "to-api-key"))
 		},
 		Options: migrate.Options{
 			BatchSize: c.Int("batch-size"), Workers: c.Int("workers"), Readers: c.Int("readers"),
-			OnExists: f.onExists, StatePath: f.statePath, DryRun: c.Bool("dry-run"),
+			OnExists: f.onExists, StatePath: f.statePath, DryRun: dryRun(c),
 			MaxRate: c.Float64("max-rate"), Retry: retryPolicy(c, out), Logf: out.notice,
+			Mapping: f.mapping,
 		},
 	}
 	if !job.Options.DryRun && f.method == migrate.MethodLive {
@@ -235,10 +265,18 @@ func written(r *migrate.Result) uint64 {
 // resumeCommand rebuilds the command line without any API key.
 func resumeCommand(c *cli.Context, autoState bool, statePath string) string {
 	parts := []string{"vecmig migrate", "--from " + shellQuote(c.String("from")), "--to " + shellQuote(c.String("to"))}
-	for _, f := range []string{"batch-size", "workers", "readers", "max-rate", "retries"} {
+	for _, f := range []string{"batch-size", "workers", "readers", "max-rate", "retries", "tenants-as", "tenant-field"} {
 		if c.IsSet(f) {
-			parts = append(parts, fmt.Sprintf("--%s %v", f, c.Value(f)))
+			parts = append(parts, fmt.Sprintf("--%s %v", f, shellQuote(fmt.Sprint(c.Value(f)))))
 		}
+	}
+	for _, f := range []string{"drop-vector", "coerce"} {
+		for _, v := range c.StringSlice(f) {
+			parts = append(parts, fmt.Sprintf("--%s %s", f, shellQuote(v)))
+		}
+	}
+	if c.Bool("drop-references") {
+		parts = append(parts, "--drop-references")
 	}
 	if !autoState {
 		parts = append(parts, "--state "+shellQuote(statePath))

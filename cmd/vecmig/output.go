@@ -108,6 +108,9 @@ func (o *output) summary(r *migrate.Result) {
 		fmt.Fprintf(w, "  points copied in the engine's own encoding (%s), without conversion\n", r.Native)
 	}
 	o.counts(r)
+	if r.Plan != nil {
+		writeMapping(w, r.Plan.Mapping, false)
+	}
 	o.findings(r.Plan, adapters.LevelWarning, adapters.LevelNote)
 	if r.Verify != nil {
 		fmt.Fprintln(w)
@@ -148,6 +151,7 @@ func (o *output) plan(p *migrate.Plan) {
 		return
 	}
 	if len(p.Errors()) > 0 {
+		writeMapping(o.stdout, p.Mapping, true)
 		o.findings(p, adapters.LevelWarning, adapters.LevelNote)
 		return
 	}
@@ -165,6 +169,7 @@ func (o *output) plan(p *migrate.Plan) {
 	if p.Resume {
 		fmt.Fprintf(w, "  resumes the interrupted run recorded in %s\n", p.StatePath)
 	}
+	writeMapping(w, p.Mapping, true)
 	o.findings(p, adapters.LevelWarning, adapters.LevelNote)
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/vecmig/vecmig/adapters"
+	"github.com/vecmig/vecmig/adapters/mapping"
 	"github.com/vecmig/vecmig/adapters/wrap"
 	"github.com/vecmig/vecmig/verify"
 )
@@ -39,7 +41,7 @@ func verifyCommand(reg *adapters.Registry) *cli.Command {
 	return &cli.Command{
 		Name:  "verify",
 		Usage: "prove two collections hold the same points, or name every difference (exit 0 equal, 1 different, 2 could not verify)",
-		Flags: append(flags, apiKeyFlags()...),
+		Flags: concatFlags(flags, apiKeyFlags(), tenantFlags()),
 		Action: func(c *cli.Context) error {
 			return runVerify(c, reg)
 		},
@@ -56,12 +58,12 @@ func runVerify(c *cli.Context, reg *adapters.Registry) error {
 	// The same layers migrate puts around the endpoints it verifies.
 	layers := wrap.Layers{Retry: retryPolicy(c, out)}
 	opts.Logf = out.notice
-	src, err := reg.OpenSource(ctx, c.String("from"), config(c, "from-api-key"))
+	src, toURL, err := openVerifySource(ctx, c, reg)
 	if err != nil {
-		return out.fail(withCode(exitError, fmt.Errorf("source: %w", err)))
+		return out.fail(withCode(exitError, err))
 	}
 	defer src.Close()
-	dst, err := reg.OpenSource(ctx, c.String("to"), config(c, "to-api-key"))
+	dst, err := reg.OpenSource(ctx, toURL, config(c, "to-api-key"))
 	if err != nil {
 		return out.fail(withCode(exitError, fmt.Errorf("target: %w", err)))
 	}
@@ -102,6 +104,24 @@ func runVerify(c *cli.Context, reg *adapters.Registry) error {
 		return withCode(exitDiffer, errReported)
 	}
 	return nil
+}
+
+// openVerifySource opens the reference side and says how to open the
+// other, in the tenant layout --tenants-as gives (as migrate does).
+func openVerifySource(ctx context.Context, c *cli.Context, reg *adapters.Registry) (adapters.Source, string, error) {
+	as, field, err := readTenantFlags(c)
+	if err != nil {
+		return nil, "", err
+	}
+	from, err := adapters.ParseEndpoint(c.String("from"))
+	if err != nil {
+		return nil, "", fmt.Errorf("--from: %w", err)
+	}
+	to, err := adapters.ParseEndpoint(c.String("to"))
+	if err != nil {
+		return nil, "", fmt.Errorf("--to: %w", err)
+	}
+	return openSourceFor(ctx, c, reg, from, to, mapping.Options{TenantsAs: as, TenantField: field})
 }
 
 // openListing opens --list (nil when not asked for) and says where the
