@@ -36,6 +36,24 @@ type SparseVector struct {
 	Values  []float32 `json:"values"`
 }
 
+// Sorted returns s with its components in index order (engines may return
+// them in another order than they were written); s itself when it is.
+func (s *SparseVector) Sorted() *SparseVector {
+	if sort.SliceIsSorted(s.Indices, func(i, j int) bool { return s.Indices[i] < s.Indices[j] }) {
+		return s
+	}
+	idx := make([]int, len(s.Indices))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(i, j int) bool { return s.Indices[idx[i]] < s.Indices[idx[j]] })
+	out := &SparseVector{Indices: make([]uint32, len(idx)), Values: make([]float32, len(idx))}
+	for k, i := range idx {
+		out.Indices[k], out.Values[k] = s.Indices[i], s.Values[i]
+	}
+	return out
+}
+
 // Kind names the form a vector takes, for messages.
 func (v Vector) Kind() string {
 	switch {

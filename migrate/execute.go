@@ -31,6 +31,9 @@ type Job struct {
 	// Verify is none, count, sample or full. Every method compares exact
 	// counts after the copy; sample and full also compare points.
 	Verify string
+	// VerifySearch is how many k-NN queries per dense vector the verify
+	// phase runs on both sides (--verify-search; verify.Options.Search).
+	VerifySearch int
 }
 
 // Execute runs a migration in its phases: plan (check everything that can
@@ -250,7 +253,7 @@ func countTargetAfter(ctx context.Context, job Job, res *Result) error {
 // verifyCopy is the verify phase of every method: with --verify sample or
 // full it compares points, reading the target through its reading side.
 func verifyCopy(ctx context.Context, job Job, res *Result) error {
-	if job.Verify != verify.ModeSample && job.Verify != verify.ModeFull {
+	if job.Verify != verify.ModeSample && job.Verify != verify.ModeFull && job.Verify != verify.ModeDigest {
 		return nil
 	}
 	tgt, err := job.readTarget(ctx)
@@ -259,7 +262,7 @@ func verifyCopy(ctx context.Context, job Job, res *Result) error {
 	}
 	defer tgt.Close()
 	job.Options.logf("verifying (%s)...", job.Verify)
-	rep, err := verify.Run(ctx, job.Source, tgt, verify.Options{Mode: job.Verify, Logf: job.Options.Logf})
+	rep, err := verify.Run(ctx, job.Source, tgt, verify.Options{Mode: job.Verify, Search: job.VerifySearch, Logf: job.Options.Logf})
 	res.Verify = rep
 	if err != nil {
 		return &VerifyError{err}

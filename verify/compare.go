@@ -118,7 +118,7 @@ func (c *Comparer) compareVector(name string, a, b adapters.Vector) string {
 		if len(a.Sparse.Indices) != len(b.Sparse.Indices) {
 			return fmt.Sprintf("%d non-zero components on the source, %d on the target", len(a.Sparse.Indices), len(b.Sparse.Indices))
 		}
-		ia, ib := sortedSparse(a.Sparse), sortedSparse(b.Sparse)
+		ia, ib := a.Sparse.Sorted(), b.Sparse.Sorted()
 		for i := range ia.Indices {
 			if ia.Indices[i] != ib.Indices[i] {
 				return fmt.Sprintf("index %d on the source, %d on the target (position %d)", ia.Indices[i], ib.Indices[i], i)
@@ -137,22 +137,6 @@ func (c *Comparer) compareVector(name string, a, b adapters.Vector) string {
 		return ""
 	}
 	return denseDiff(a.Dense, b.Dense, tol, normalize, "")
-}
-
-func sortedSparse(s *adapters.SparseVector) *adapters.SparseVector {
-	if sort.SliceIsSorted(s.Indices, func(i, j int) bool { return s.Indices[i] < s.Indices[j] }) {
-		return s
-	}
-	idx := make([]int, len(s.Indices))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.Slice(idx, func(i, j int) bool { return s.Indices[idx[i]] < s.Indices[idx[j]] })
-	out := &adapters.SparseVector{Indices: make([]uint32, len(idx)), Values: make([]float32, len(idx))}
-	for k, i := range idx {
-		out.Indices[k], out.Values[k] = s.Indices[i], s.Values[i]
-	}
-	return out
 }
 
 // denseDiff compares component by component. With normalize, both sides

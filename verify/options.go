@@ -15,6 +15,11 @@ const (
 	ModeCount  = "count"  // exact counts per partition on both sides
 	ModeSample = "sample" // counts, and a sample of source points looked up on the target
 	ModeFull   = "full"   // counts, and every point of both sides compared
+	// ModeDigest reads every point of both sides as full does, but
+	// compares their fingerprints (verify/fingerprint) and looks at the
+	// fields only of points whose fingerprints differ: the same report as
+	// full, with less work per equal point.
+	ModeDigest = "digest"
 )
 
 // SampleSpec is what --sample asks for: exactly one of the forms is set.
@@ -102,6 +107,12 @@ type Options struct {
 	Mapping mapping.Mapping
 	// Logf receives notices; nil discards them.
 	Logf func(format string, args ...any)
+	// Search is how many k-NN queries per dense vector the search check
+	// runs on both sides (verify/search.go); 0 leaves it out.
+	Search int
+	// MinRecall is the target's recall@10 below which the search check
+	// warns of an index-settings mismatch; default 0.9.
+	MinRecall float64
 }
 
 func (o *Options) defaults() error {
@@ -109,9 +120,9 @@ func (o *Options) defaults() error {
 		o.Mode = ModeSample
 	}
 	switch o.Mode {
-	case ModeCount, ModeSample, ModeFull:
+	case ModeCount, ModeSample, ModeFull, ModeDigest:
 	default:
-		return fmt.Errorf("verify mode %q: use count, sample or full", o.Mode)
+		return fmt.Errorf("verify mode %q: use count, sample, full or digest", o.Mode)
 	}
 	if o.Sample == (SampleSpec{}) {
 		o.Sample = DefaultSample
@@ -133,6 +144,12 @@ func (o *Options) defaults() error {
 	}
 	if o.MaxIDs <= 0 {
 		o.MaxIDs = 1_000_000
+	}
+	if o.Search < 0 || o.MinRecall < 0 || o.MinRecall > 1 {
+		return fmt.Errorf("search check: %d queries with --min-recall %g: use 0 or more queries and a recall between 0 and 1", o.Search, o.MinRecall)
+	}
+	if o.MinRecall == 0 {
+		o.MinRecall = 0.9
 	}
 	return nil
 }

@@ -226,6 +226,16 @@ func TestQdrantMutations(t *testing.T) {
 		// The same with small pages and many ranges, to exercise the split.
 		r = run(t, src, dst, verify.Options{Mode: verify.ModeFull, Workers: 3, PageSize: 37})
 		assertExactly(t, r, exp)
+		// Digest mode reports exactly what full mode reports.
+		full := run(t, src, dst, verify.Options{Mode: verify.ModeFull})
+		start := time.Now()
+		var digestListing bytes.Buffer
+		digest := run(t, src, dst, verify.Options{Mode: verify.ModeDigest, Listing: &digestListing})
+		t.Logf("digest verify of 50000 points: %s", time.Since(start))
+		assertSameReport(t, full, digest)
+		if a, b := sortedLines(listing.String()), sortedLines(digestListing.String()); a != b {
+			t.Errorf("digest listing differs from full's (%d and %d bytes)", len(b), len(a))
+		}
 	})
 
 	t.Run("sample-slices-cover-everything", func(t *testing.T) {

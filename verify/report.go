@@ -121,7 +121,12 @@ type Report struct {
 
 	Tolerance ToleranceReport `json:"tolerance"`
 	Detection *Detection      `json:"detection,omitempty"`
-	Notes     []string        `json:"notes,omitempty"`
+	// Baseline describes the baseline file a target was verified against
+	// (verify --baseline), with its probe queries re-run.
+	Baseline *BaselineReport `json:"baseline,omitempty"`
+	// Search is the search-equivalence check (--search N).
+	Search *SearchReport `json:"search,omitempty"`
+	Notes  []string      `json:"notes,omitempty"`
 	// Incomplete is set when a full read of the source did not return as
 	// many points as its exact count: the comparison then proves nothing.
 	Incomplete bool   `json:"incomplete,omitempty"`
@@ -138,14 +143,17 @@ type Report struct {
 // and no compared point differs. Points changed after the copy are not
 // differences.
 func (r *Report) Equal() bool {
-	if r.Mismatched > 0 || r.Incomplete {
+	if r.Mismatched > 0 || r.Incomplete || !r.Baseline.Equal() || !r.Search.Equal() {
 		return false
 	}
-	if !r.CountsMatch && !(r.Mode == ModeFull && r.ChangedSinceField != "") {
+	if !r.CountsMatch && !(r.streams() && r.ChangedSinceField != "") {
 		return false
 	}
 	return true
 }
+
+// streams reports whether the mode read every point of both sides.
+func (r *Report) streams() bool { return r.Mode == ModeFull || r.Mode == ModeDigest }
 
 // record adds one decided id to the report.
 func (r *Report) record(m Mismatch) {
@@ -345,6 +353,7 @@ func (r *Report) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "  %s of %d points means: if 1%% of points were damaged, this check would have caught it with probability %s; if 0.1%%, with probability %s; damage of %s of the points or more is caught with probability 99%%\n",
 			clean, d.Sampled, pct(caught(0.01, d.Sampled)), pct(caught(0.001, d.Sampled)), fraction(d.Fraction99))
 	}
+	r.Search.writeText(w)
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "  note: %s\n", n)
 	}

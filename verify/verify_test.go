@@ -68,6 +68,29 @@ func assertExactly(t *testing.T, r *verify.Report, exp map[adapters.ID]want) {
 	}
 }
 
+// assertSameReport checks two reports found the same: counts, kinds and
+// every mismatch with its differences.
+func assertSameReport(t *testing.T, a, b *verify.Report) {
+	t.Helper()
+	if a.Compared != b.Compared || a.EqualCount != b.EqualCount || a.Mismatched != b.Mismatched || a.CountsMatch != b.CountsMatch {
+		t.Errorf("%s: compared %d, equal %d, mismatched %d; %s: %d, %d, %d", a.Mode, a.Compared, a.EqualCount, a.Mismatched, b.Mode, b.Compared, b.EqualCount, b.Mismatched)
+	}
+	if fmt.Sprint(a.ByKind) != fmt.Sprint(b.ByKind) {
+		t.Errorf("%s by kind %v, %s %v", a.Mode, a.ByKind, b.Mode, b.ByKind)
+	}
+	if fmt.Sprint(a.Mismatches) != fmt.Sprint(b.Mismatches) {
+		t.Errorf("%s mismatches\n%v\n%s mismatches\n%v", a.Mode, a.Mismatches, b.Mode, b.Mismatches)
+	}
+}
+
+// sortedLines is s's lines in sorted order (ranges are listed as they
+// finish, in any order).
+func sortedLines(s string) string {
+	l := strings.Split(strings.TrimSpace(s), "\n")
+	sort.Strings(l)
+	return strings.Join(l, "\n")
+}
+
 func assertEqual(t *testing.T, r *verify.Report) {
 	t.Helper()
 	if !r.Equal() || r.Mismatched != 0 || r.Result != "equal" {

@@ -27,6 +27,7 @@ var abilities = map[string]func(any) bool{
 	"TargetChecker":      has[adapters.TargetChecker],
 	"ServerCopier":       has[adapters.ServerCopier],
 	"EngineNamer":        has[adapters.EngineNamer],
+	"Searcher":           has[adapters.Searcher],
 }
 
 // notAbilities are the other interfaces of package adapters.

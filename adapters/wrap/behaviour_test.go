@@ -38,13 +38,17 @@ func TestRetryCoversAbilities(t *testing.T) {
 	if err := w.WriteRaw(ctx, "", nil); err != nil {
 		t.Fatalf("WriteRaw: %v", err)
 	}
-	for _, op := range []string{"activate", "deactivate", "readraw", "writeraw"} {
+	q, _ := adapters.As[adapters.Searcher](src)
+	if _, err := q.Search(ctx, adapters.SearchRequest{K: 10}); err != nil {
+		t.Fatalf("Search: %v", err)
+	}
+	for _, op := range []string{"activate", "deactivate", "readraw", "writeraw", "search"} {
 		if n := s.called(op); n != 3 {
 			t.Errorf("%s was tried %d times; want 3 (two transient failures, then success)", op, n)
 		}
 	}
-	if p.Retries() != 8 {
-		t.Errorf("the policy counted %d retries; want 8", p.Retries())
+	if p.Retries() != 10 {
+		t.Errorf("the policy counted %d retries; want 10", p.Retries())
 	}
 	if f := adapters.RawFormat(src, dst); f != "stub.raw" {
 		t.Errorf("RawFormat through the retry layers = %q", f)

@@ -13,7 +13,8 @@ type retrySource struct {
 }
 
 // Retry wraps a Source so that transient errors of its reads (and of its
-// ReadRaw and ActivatePartition, when it has them) are retried by p.
+// ReadRaw, ActivatePartition and Search, when it has them) are retried by
+// p.
 func Retry(s adapters.Source, p *adapters.RetryPolicy) adapters.Source {
 	return &retrySource{s, p}
 }
@@ -41,13 +42,15 @@ func (s *retrySource) Get(ctx context.Context, part string, ids []adapters.ID) (
 // Unwrap exposes the wrapped Source to adapters.As.
 func (s *retrySource) Unwrap() any { return s.Source }
 
-// WrapAbility retries ActivatePartition and ReadRaw of a Source that has
-// them.
+// WrapAbility retries ActivatePartition, ReadRaw and Search of a Source
+// that has them.
 func (s *retrySource) WrapAbility(target any) bool {
 	return wrapAbility(target, s.Source, func(a adapters.PartitionActivator) adapters.PartitionActivator {
 		return retryActivator{a, s.p}
 	}) || wrapAbility(target, s.Source, func(r adapters.RawReader) adapters.RawReader {
 		return retryRawReader{r, s.p}
+	}) || wrapAbility(target, s.Source, func(r adapters.Searcher) adapters.Searcher {
+		return retrySearcher{r, s.p}
 	})
 }
 
@@ -78,6 +81,17 @@ type retryRawReader struct {
 func (r retryRawReader) ReadRaw(ctx context.Context, req adapters.ReadRequest) (pg adapters.RawPage, err error) {
 	err = r.p.Do(ctx, "read", func(ctx context.Context) error { pg, err = r.RawReader.ReadRaw(ctx, req); return err })
 	return pg, err
+}
+
+type retrySearcher struct {
+	adapters.Searcher
+	p *adapters.RetryPolicy
+}
+
+// Search retries like a read: a search changes nothing.
+func (r retrySearcher) Search(ctx context.Context, req adapters.SearchRequest) (hs []adapters.SearchHit, err error) {
+	err = r.p.Do(ctx, "search", func(ctx context.Context) error { hs, err = r.Searcher.Search(ctx, req); return err })
+	return hs, err
 }
 
 // retrySink retries a Sink's calls by p, but not Prepare, which creates

@@ -123,3 +123,6 @@ func (s *stub) PlanCopy(context.Context, adapters.Sink, adapters.CopyRequest) ([
 func (s *stub) CopyTo(context.Context, adapters.Sink, adapters.CopyRequest) (*adapters.CopyReport, error) {
 	return &adapters.CopyReport{Method: "stubcopy"}, s.call("copyto")
 }
+func (s *stub) Search(context.Context, adapters.SearchRequest) ([]adapters.SearchHit, error) {
+	return nil, s.call("search")
+}

@@ -25,6 +25,7 @@ type scenario struct {
 // config is what the flags set, shared by every scenario.
 type config struct {
 	points, dim    int
+	pointsSet      bool // --points given: scenarios with their own default size use it
 	batchSize      int
 	workers        int
 	readers        int

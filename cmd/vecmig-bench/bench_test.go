@@ -92,6 +92,84 @@ func TestCrossEngineScenarios(t *testing.T) {
 	}
 }
 
+// TestVerifyAndBaselineScenarios runs the verify scenario (full vs digest
+// between two real Qdrant servers) and the baseline scenario (capture,
+// then verify --baseline on one real Qdrant server) on a small data set.
+// Each vecmig run must exit 0 and find every point equal; the two modes'
+// reports must agree. Timings are printed, never asserted.
+func TestVerifyAndBaselineScenarios(t *testing.T) {
+	cfg := config{points: 2000, pointsSet: true, dim: 16, batchSize: 128, workers: 2, readers: 2, ceilingWriters: []int{1}, repeat: 2}
+	b, err := newBench(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.close()
+	t.Run("verify", func(t *testing.T) {
+		r, err := verifyScenario().run(context.Background(), b)
+		if err != nil {
+			t.Fatalf("verify scenario: %v", err)
+		}
+		checkServerRows(t, r, []string{"vecmig verify --mode full", "vecmig verify --mode digest"}, 2)
+		if len(r.Ratios) != 2 || len(r.Targets) != 3 || !r.Targets[0].Pass {
+			t.Errorf("ratios %+v, targets %+v: want digest/full ratios, the reports agreeing and each mode's RSS", r.Ratios, r.Targets)
+		}
+		logReport(t, cfg, r)
+	})
+	t.Run("baseline", func(t *testing.T) {
+		r, err := baselineScenario().run(context.Background(), b)
+		if err != nil {
+			t.Fatalf("baseline scenario: %v", err)
+		}
+		checkServerRows(t, r, []string{"vecmig baseline capture", "vecmig verify --baseline (full)"}, 1)
+		if len(r.Figures) != 2 || r.Figures[0].Value <= 0 || len(r.Targets) != 3 {
+			t.Errorf("figures %+v, targets %+v: want the file's size and bytes per point, and 3 targets (size, 2 RSS)", r.Figures, r.Targets)
+		}
+		md := logReport(t, cfg, r)
+		if !strings.Contains(md, "| baseline file size |") {
+			t.Errorf("markdown lacks the baseline figures:\n%s", md)
+		}
+	})
+}
+
+// checkServerRows checks a scenario whose rows are vecmig commands on
+// servers that stay up: each row measured, over every point, with the CPU
+// of each of its servers.
+func checkServerRows(t *testing.T, r *report, methods []string, servers int) {
+	t.Helper()
+	if len(r.Rows) != len(methods) {
+		t.Fatalf("want rows %q; got %+v", methods, r.Rows)
+	}
+	n := uint64(r.Points)
+	for i, x := range r.Rows {
+		if x.Method != methods[i] {
+			t.Errorf("row %d is %q, want %q", i, x.Method, methods[i])
+		}
+		if x.Points != n || x.TargetCount != n || r.SourceCount != n {
+			t.Errorf("%s: %d points, target count %d, source count %d; want %d", x.Method, x.Points, x.TargetCount, r.SourceCount, n)
+		}
+		if x.Seconds <= 0 || x.CPUSeconds <= 0 || x.PeakRSSMB <= 0 {
+			t.Errorf("%s: seconds %v, CPU %v, peak RSS %v MB: not measured", x.Method, x.Seconds, x.CPUSeconds, x.PeakRSSMB)
+		}
+		if len(x.ServerCPUEach) != servers {
+			t.Errorf("%s: server CPU %v s: want the CPU of %d servers", x.Method, x.ServerCPUEach, servers)
+		}
+	}
+}
+
+// logReport prints r as text and returns it as markdown.
+func logReport(t *testing.T, cfg config, r *report) string {
+	t.Helper()
+	var out bytes.Buffer
+	printText(&out, r)
+	t.Log(out.String())
+	md := filepath.Join(t.TempDir(), "bench.md")
+	if err := writeMarkdown(md, cfg, []*report{r}); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(md)
+	return string(data)
+}
+
 // checkRows checks that vecmig, the plain loop and the ceiling each copied
 // all n points and were measured, with both servers' CPU.
 func checkRows(t *testing.T, r *report, n uint64) {

@@ -5,9 +5,10 @@
 // reports points/s, CPU seconds and peak RSS of each, the ratios, and the
 // issue's targets with PASS/FAIL.
 //
-//	go run ./cmd/vecmig-bench                      # every scenario, 100k x 128-d
+//	go run ./cmd/vecmig-bench                      # every scenario, 100k x 128-d (baseline: 1M)
 //	go run ./cmd/vecmig-bench --scenario qdrant --points 20000 --json
 //	go run ./cmd/vecmig-bench --scenario weaviate-qdrant,qdrant-weaviate
+//	go run ./cmd/vecmig-bench --scenario verify,baseline
 //	make bench
 //
 // Every measured method runs as its own process: vecmig is the real binary
@@ -38,6 +39,8 @@ var scenarios = []scenario{
 	weaviateQdrantScenario(),
 	qdrantWeaviateScenario(),
 	snapshotScenario(),
+	verifyScenario(),
+	baselineScenario(),
 }
 
 func main() {
@@ -59,7 +62,7 @@ func run(args []string) int {
 	}
 	var cfg config
 	scen := fs.String("scenario", "all", "scenarios to run, comma-separated (all: "+strings.Join(scenarioNames(), ", ")+")")
-	fs.IntVar(&cfg.points, "points", 100_000, "points in the source collection")
+	fs.IntVar(&cfg.points, "points", 100_000, "points in the source collection (baseline: 1,000,000 unless given)")
 	fs.IntVar(&cfg.dim, "dim", 128, "dimensions of each dense vector")
 	fs.IntVar(&cfg.batchSize, "batch-size", 256, "points per page and per batch, for vecmig, the plain loop and the ceiling")
 	fs.IntVar(&cfg.workers, "workers", 4, "vecmig --workers")
@@ -79,6 +82,7 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "vecmig-bench: --points, --dim, --batch-size, --workers, --readers and --repeat must be at least 1")
 		return 2
 	}
+	fs.Visit(func(f *flag.Flag) { cfg.pointsSet = cfg.pointsSet || f.Name == "points" })
 	var err error
 	if cfg.ceilingWriters, err = parseInts(*writers); err != nil {
 		fmt.Fprintf(os.Stderr, "vecmig-bench: --ceiling-writers %q: %v\n", *writers, err)

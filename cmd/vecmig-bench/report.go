@@ -3,7 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 )
@@ -18,6 +20,7 @@ type report struct {
 	Workers     int      `json:"workers"`
 	SourceCount uint64   `json:"source_count"`
 	Rows        []row    `json:"rows"`
+	Figures     []figure `json:"figures,omitempty"`
 	Ratios      []ratio  `json:"ratios,omitempty"`
 	Targets     []target `json:"targets,omitempty"`
 	Notes       []string `json:"notes,omitempty"`
@@ -40,6 +43,14 @@ type row struct {
 	Points        uint64    `json:"points"`
 	TargetCount   uint64    `json:"target_count"`
 	Note          string    `json:"note,omitempty"`
+}
+
+// figure is a measured quantity that is not a method's row (a file's
+// size, bytes per point).
+type figure struct {
+	Name  string  `json:"name"`
+	Value float64 `json:"value"`
+	Unit  string  `json:"unit"`
 }
 
 type ratio struct {
@@ -112,6 +123,12 @@ func printText(w io.Writer, r *report) {
 		fmt.Fprintf(tw, "%s\t%.2f\t%.0f\t%.2f\t%.1f\t%.1f\t%d\t%s\t\n", x.Method, x.Seconds, x.PointsPerSecond, x.CPUSeconds, x.CPUMicrosPerPoint, x.PeakRSSMB, x.TargetCount, serverCPU(x))
 	}
 	tw.Flush()
+	if len(r.Figures) > 0 {
+		fmt.Fprintln(w)
+		for _, f := range r.Figures {
+			fmt.Fprintf(w, "   %-42s %s %s\n", f.Name, figureValue(f.Value), f.Unit)
+		}
+	}
 	if len(r.Ratios) > 0 {
 		fmt.Fprintln(w)
 		for _, x := range r.Ratios {
@@ -143,44 +160,66 @@ func printText(w io.Writer, r *report) {
 // writeMarkdown writes every report as markdown tables.
 func writeMarkdown(path string, cfg config, reports []*report) error {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "# vecmig benchmark\n\n%d points x %d-d, batch size %d, vecmig --workers %d. "+
+	fmt.Fprintf(&sb, "# vecmig benchmark\n\n%d points x %d-d (unless a section says otherwise), batch size %d, vecmig --workers %d. "+
 		"Seconds, CPU and peak RSS (1 MB = 10^6 bytes) of vecmig and the plain loop are the whole process as the kernel counts it (rusage); "+
 		"the ceiling counts only its timed writes (its RSS holds every point in memory).\n",
 		cfg.points, cfg.dim, cfg.batchSize, cfg.workers)
 	for _, r := range reports {
-		fmt.Fprintf(&sb, "\n## %s\n\n%s\n\n", r.Scenario, r.About)
-		sb.WriteString("| method | seconds | points/s | CPU s | CPU µs/point | peak RSS MB | target count | server CPU s (source + target) |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
-		for _, x := range r.Rows {
-			fmt.Fprintf(&sb, "| %s | %.2f | %.0f | %.2f | %.1f | %.1f | %d | %s |\n", x.Method, x.Seconds, x.PointsPerSecond, x.CPUSeconds, x.CPUMicrosPerPoint, x.PeakRSSMB, x.TargetCount, serverCPU(x))
-		}
-		if len(r.Ratios) > 0 {
-			sb.WriteString("\n| ratio | value |\n|---|---:|\n")
-			for _, x := range r.Ratios {
-				fmt.Fprintf(&sb, "| %s | %.2f |\n", x.Name, x.Value)
-			}
-		}
-		if len(r.Targets) > 0 {
-			sb.WriteString("\n| target | want | got | |\n|---|---|---|---|\n")
-			for _, t := range r.Targets {
-				fmt.Fprintf(&sb, "| %s | %s | %s | %s |\n", t.Name, t.Want, t.Got, passWord(t.Pass))
-			}
-		}
-		var notes []string
-		notes = append(notes, r.Notes...)
-		for _, x := range r.Rows {
-			if x.Note != "" {
-				notes = append(notes, x.Method+": "+x.Note)
-			}
-		}
-		if len(notes) > 0 {
-			sb.WriteString("\n")
-			for _, n := range notes {
-				fmt.Fprintf(&sb, "- %s\n", n)
-			}
-		}
-		if r.Error != "" {
-			fmt.Fprintf(&sb, "\n**FAILED:** %s\n", r.Error)
-		}
+		writeMarkdownReport(&sb, cfg, r)
 	}
 	return os.WriteFile(path, []byte(sb.String()), 0o644)
+}
+
+// writeMarkdownReport writes one scenario's section.
+func writeMarkdownReport(sb *strings.Builder, cfg config, r *report) {
+	fmt.Fprintf(sb, "\n## %s\n\n%s\n\n", r.Scenario, r.About)
+	if r.Points != 0 && (r.Points != cfg.points || r.Dim != cfg.dim) {
+		fmt.Fprintf(sb, "%d points x %d-d.\n\n", r.Points, r.Dim)
+	}
+	sb.WriteString("| method | seconds | points/s | CPU s | CPU µs/point | peak RSS MB | target count | server CPU s (source + target) |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, x := range r.Rows {
+		fmt.Fprintf(sb, "| %s | %.2f | %.0f | %.2f | %.1f | %.1f | %d | %s |\n", x.Method, x.Seconds, x.PointsPerSecond, x.CPUSeconds, x.CPUMicrosPerPoint, x.PeakRSSMB, x.TargetCount, serverCPU(x))
+	}
+	if len(r.Figures) > 0 {
+		sb.WriteString("\n| figure | value |\n|---|---:|\n")
+		for _, f := range r.Figures {
+			fmt.Fprintf(sb, "| %s | %s %s |\n", f.Name, figureValue(f.Value), f.Unit)
+		}
+	}
+	if len(r.Ratios) > 0 {
+		sb.WriteString("\n| ratio | value |\n|---|---:|\n")
+		for _, x := range r.Ratios {
+			fmt.Fprintf(sb, "| %s | %.2f |\n", x.Name, x.Value)
+		}
+	}
+	if len(r.Targets) > 0 {
+		sb.WriteString("\n| target | want | got | |\n|---|---|---|---|\n")
+		for _, t := range r.Targets {
+			fmt.Fprintf(sb, "| %s | %s | %s | %s |\n", t.Name, t.Want, t.Got, passWord(t.Pass))
+		}
+	}
+	notes := append([]string(nil), r.Notes...)
+	for _, x := range r.Rows {
+		if x.Note != "" {
+			notes = append(notes, x.Method+": "+x.Note)
+		}
+	}
+	if len(notes) > 0 {
+		sb.WriteString("\n")
+		for _, n := range notes {
+			fmt.Fprintf(sb, "- %s\n", n)
+		}
+	}
+	if r.Error != "" {
+		fmt.Fprintf(sb, "\n**FAILED:** %s\n", r.Error)
+	}
+}
+
+// figureValue prints whole numbers whole (a size in bytes) and others
+// with two decimals.
+func figureValue(v float64) string {
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
 }

@@ -85,7 +85,7 @@ func startCrossPair(ctx context.Context, b *bench, kind string) (*crossPair, err
 	if kind == engineWeaviateQdrant {
 		err = loadWeaviateSource(ctx, b, p.sourceURL())
 	} else {
-		err = loadQdrantSource(ctx, b, p.sourceURL(), true)
+		err = loadQdrantSource(ctx, b, p.sourceURL(), qdrantLoad{points: b.cfg.points, intIDs: true})
 	}
 	if err != nil {
 		p.close()

@@ -80,31 +80,45 @@ func launchQdrantPair(ctx context.Context, b *bench) (src, dst *qdranttest.Node,
 }
 
 func (p *qdrantPair) loadSource(ctx context.Context) error {
-	return loadQdrantSource(ctx, p.b, p.sourceURL(), false)
+	return loadQdrantSource(ctx, p.b, p.sourceURL(), qdrantLoad{points: p.b.cfg.points})
+}
+
+// qdrantLoad says what loadQdrantSource writes.
+type qdrantLoad struct {
+	points int
+	// intIDs: each point's number as its id, instead of its UUID.
+	intIDs bool
+	// noIndex: no HNSW index (indexing threshold 0), for scenarios that
+	// only scan, so that a large load is not followed by minutes of
+	// indexing.
+	noIndex bool
 }
 
 // loadQdrantSource creates the collection at url (unnamed dense vector,
-// cosine) and loads the benchmark data into it, with each point's UUID as
-// its id, or with intIDs the point's number.
-func loadQdrantSource(ctx context.Context, b *bench, url string, intIDs bool) error {
+// cosine) and loads the benchmark data into it.
+func loadQdrantSource(ctx context.Context, b *bench, url string, l qdrantLoad) error {
 	c, err := dialQdrant(url)
 	if err != nil {
 		return err
 	}
 	defer c.close()
-	err = c.client.CreateCollection(ctx, &qdrant.CreateCollection{
+	create := &qdrant.CreateCollection{
 		CollectionName: c.name,
 		VectorsConfig:  qdrant.NewVectorsConfig(&qdrant.VectorParams{Size: uint64(b.cfg.dim), Distance: qdrant.Distance_Cosine}),
-	})
+	}
+	if l.noIndex {
+		create.OptimizersConfig = &qdrant.OptimizersConfigDiff{IndexingThreshold: ptr(uint64(0))}
+	}
+	err = c.client.CreateCollection(ctx, create)
 	if err != nil {
 		return fmt.Errorf("qdrant %s: create the source collection: %w", url, err)
 	}
 	dim := b.cfg.dim
-	return b.load(ctx, url, b.cfg.points, func(ctx context.Context, lo, hi int) error {
+	return b.load(ctx, url, l.points, func(ctx context.Context, lo, hi int) error {
 		pts := make([]*qdrant.PointStruct, 0, hi-lo)
 		for i := lo; i < hi; i++ {
 			pt := qdrantPoint(makePoint(i, dim))
-			if intIDs {
+			if l.intIDs {
 				pt.Id = qdrant.NewIDNum(uint64(i))
 			}
 			pts = append(pts, pt)
@@ -121,6 +135,11 @@ func (p *qdrantPair) newTarget(kind string) string {
 }
 
 func (p *qdrantPair) count(ctx context.Context, url string) (uint64, error) {
+	return qdrantCount(ctx, url)
+}
+
+// qdrantCount is the exact point count of the collection at url.
+func qdrantCount(ctx context.Context, url string) (uint64, error) {
 	c, err := dialQdrant(url)
 	if err != nil {
 		return 0, err

@@ -118,6 +118,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			planCommand(reg),
 			inspectCommand(reg),
 			verifyCommand(reg),
+			baselineCommand(reg),
 			backupCommand(reg),
 			snapshotCommand(reg),
 		},

@@ -31,7 +31,8 @@ func migrateCommand(reg *adapters.Registry) *cli.Command {
 		&cli.StringFlag{Name: "state", Usage: "state `FILE` for resuming (default: vecmig-<hash>.state.json in the current directory, removed after success)"},
 		&cli.BoolFlag{Name: "dry-run", Usage: "check both sides and print the plan; write nothing"},
 		&cli.Float64Flag{Name: "max-rate", Usage: "read at most `POINTS_PER_S` from the source (0: no limit)"},
-		&cli.StringFlag{Name: "verify", Value: verify.ModeSample, Usage: "after the copy: none (exact counts only), count, sample (counts and 1000 points) or full (every point)"},
+		&cli.StringFlag{Name: "verify", Value: verify.ModeSample, Usage: "after the copy: none (exact counts only), count, sample (counts and 1000 points), full (every point) or digest (every point, by fingerprint first)"},
+		&cli.IntFlag{Name: "verify-search", Usage: "with --verify sample, full or digest: also run `N` k-NN queries (k=10) per dense vector on both sides and compare the results (see vecmig verify --search)"},
 		&cli.IntFlag{Name: "retries", Value: 8, Usage: "tries per request on transient errors (unavailable, rate limited)"},
 		&cli.DurationFlag{Name: "timeout", Value: 60 * time.Second, Usage: "timeout of one request"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors"},
@@ -195,6 +196,7 @@ func openJob(ctx context.Context, c *cli.Context, reg *adapters.Registry, f *mig
 	f.copy.Logf = out.notice
 	job := migrate.Job{
 		Source: src, Target: dst, Method: f.method, Verify: f.verify, Copy: f.copy,
+		VerifySearch: c.Int("verify-search"),
 		ReadTarget: func(ctx context.Context) (adapters.Source, error) {
 			return reg.OpenSource(ctx, toURL, config(c, "to-api-key"))
 		},
@@ -320,9 +322,9 @@ func concatFlags(lists ...[]cli.Flag) []cli.Flag {
 // verifyMode validates --verify: none, count, sample or full.
 func verifyMode(c *cli.Context) (string, error) {
 	switch m := c.String("verify"); m {
-	case "none", verify.ModeCount, verify.ModeSample, verify.ModeFull:
+	case "none", verify.ModeCount, verify.ModeSample, verify.ModeFull, verify.ModeDigest:
 		return m, nil
 	default:
-		return "", fmt.Errorf("--verify %q: use none, count, sample or full", m)
+		return "", fmt.Errorf("--verify %q: use none, count, sample, full or digest", m)
 	}
 }

@@ -20,9 +20,10 @@ import (
 
 func verifyCommand(reg *adapters.Registry) *cli.Command {
 	flags := []cli.Flag{
-		required(&cli.StringFlag{Name: "from", Usage: "source (reference) `URL`: qdrant://HOST:6334/COLLECTION, weaviate://HOST:8080/CLASS or file://DIR"}),
+		&cli.StringFlag{Name: "from", Usage: "source (reference) `URL`: qdrant://HOST:6334/COLLECTION, weaviate://HOST:8080/CLASS or file://DIR (required, unless --baseline)"},
+		&cli.StringFlag{Name: "baseline", Usage: "verify --to against this baseline `FILE` (from 'vecmig baseline capture') instead of a live --from: counts, every point's fingerprint, the kept sample, the k-NN probes"},
 		required(&cli.StringFlag{Name: "to", Usage: "target `URL` to check against the source, same forms"}),
-		&cli.StringFlag{Name: "mode", Value: verify.ModeSample, Usage: "count: exact counts only; sample: counts and a sample of points; full: every point of both sides"},
+		&cli.StringFlag{Name: "mode", Value: verify.ModeSample, Usage: "count: exact counts only; sample: counts and a sample of points; full: every point of both sides; digest: every point, compared by fingerprint first (the same report as full)"},
 		&cli.StringFlag{Name: "sample", Value: verify.DefaultSample.String(), Usage: "sample mode: N random points, P% of the points, or i/n (a fixed slice by id hash; 1/n..n/n cover everything)"},
 		&cli.Uint64Flag{Name: "seed", DefaultText: "random", Usage: "seed of the random sample, 1 or more (printed in the summary; pass it to repeat a sample)"},
 		&cli.StringFlag{Name: "tolerance", Usage: "allowed error per vector component: X (absolute), abs=X, rel=Y or abs=X,rel=Y (default abs=1e-6,rel=1e-6; float16, uint8 and cosine targets widen it automatically)"},
@@ -33,6 +34,8 @@ func verifyCommand(reg *adapters.Registry) *cli.Command {
 		&cli.IntFlag{Name: "workers", Value: 4, Usage: "id ranges (full) or lookups (sample) at once; each full-mode worker reads both sides concurrently"},
 		&cli.IntFlag{Name: "page-size", Value: 256, Usage: "points per read"},
 		&cli.IntFlag{Name: "max-examples", Value: 10, Usage: "differing points shown in the summary"},
+		&cli.IntFlag{Name: "search", Usage: "also run `N` k-NN queries (k=10) per dense vector on both sides: exact top-10 must agree (else exit 1), and the target's approximate recall@10 is measured"},
+		&cli.Float64Flag{Name: "min-recall", Value: 0.9, Usage: "with --search: warn (with both sides' index settings) when the target's recall@10 is below `R`"},
 		&cli.IntFlag{Name: "retries", Value: 8, Usage: "tries per request on transient errors (unavailable, rate limited)"},
 		&cli.DurationFlag{Name: "timeout", Value: 60 * time.Second, Usage: "timeout of one request"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors (the exit code tells the outcome)"},
@@ -50,6 +53,12 @@ func verifyCommand(reg *adapters.Registry) *cli.Command {
 
 func runVerify(c *cli.Context, reg *adapters.Registry) error {
 	out := newOutput(c)
+	if base, err := baselineReference(c); err != nil || base {
+		if err != nil {
+			return out.fail(withCode(exitError, err))
+		}
+		return runBaselineVerify(c, reg)
+	}
 	opts, err := verifyOptions(c)
 	if err != nil {
 		return out.fail(withCode(exitError, err))
@@ -82,6 +91,12 @@ func runVerify(c *cli.Context, reg *adapters.Registry) error {
 	if err != nil {
 		return out.fail(withCode(exitError, err))
 	}
+	return finishVerify(c, out, r, list, summaryTo)
+}
+
+// finishVerify writes a completed verification where the flags say (the
+// listing, --report, the summary or --json) and picks the exit code.
+func finishVerify(c *cli.Context, out *output, r *verify.Report, list *bufio.Writer, summaryTo io.Writer) error {
 	if list != nil {
 		if err := list.Flush(); err != nil {
 			return out.fail(withCode(exitError, fmt.Errorf("--list %s: %w", c.String("list"), err)))
@@ -99,11 +114,24 @@ func runVerify(c *cli.Context, reg *adapters.Registry) error {
 		enc.Encode(r)
 	case !c.Bool("quiet"):
 		r.WriteText(summaryTo)
+		r.Baseline.WriteText(summaryTo)
 	}
 	if !r.Equal() {
 		return withCode(exitDiffer, errReported)
 	}
 	return nil
+}
+
+// baselineReference says whether verify compares with a baseline file (true) or a
+// live --from; exactly one must be given.
+func baselineReference(c *cli.Context) (baseline bool, err error) {
+	switch from, base := c.String("from"), c.String("baseline"); {
+	case from != "" && base != "":
+		return false, fmt.Errorf("--from and --baseline both name a reference; give one: --from for a live source, --baseline for a file from 'vecmig baseline capture'")
+	case base == "" && from == "":
+		return false, fmt.Errorf("--from is required (or --baseline FILE to verify against a baseline)")
+	}
+	return c.String("baseline") != "", nil
 }
 
 // openVerifySource opens the reference side and says how to open the
@@ -149,11 +177,13 @@ func verifyOptions(c *cli.Context) (verify.Options, error) {
 		PageSize:          c.Int("page-size"),
 		MaxExamples:       c.Int("max-examples"),
 		ChangedSinceField: c.String("changed-since-field"),
+		Search:            c.Int("search"),
+		MinRecall:         c.Float64("min-recall"),
 	}
 	switch opts.Mode {
-	case verify.ModeCount, verify.ModeSample, verify.ModeFull:
+	case verify.ModeCount, verify.ModeSample, verify.ModeFull, verify.ModeDigest:
 	default:
-		return opts, fmt.Errorf("--mode %q: use count, sample or full", opts.Mode)
+		return opts, fmt.Errorf("--mode %q: use count, sample, full or digest", opts.Mode)
 	}
 	if opts.Workers < 1 || opts.PageSize < 1 || opts.MaxExamples < 0 {
 		return opts, fmt.Errorf("--workers and --page-size must be at least 1, --max-examples not negative")
