@@ -126,4 +126,17 @@ type Config struct {
 	APIKey Secret
 	// Timeout bounds one request to the server; 0 picks the adapter's default.
 	Timeout time.Duration
+	// TLS tunes certificate checks of endpoints with tls=true.
+	TLS TLSOptions
+}
+
+// TLSOptions are the certificate checks of a TLS endpoint. The zero value
+// verifies against the system's roots.
+type TLSOptions struct {
+	// CACertFile is a PEM file of CA certificates trusted besides the
+	// system's (--ca-cert).
+	CACertFile string
+	// InsecureSkipVerify accepts any certificate (--insecure-skip-verify);
+	// the CLI warns when it is set.
+	InsecureSkipVerify bool
 }

@@ -183,6 +183,8 @@ func apiKeyFlags() []cli.Flag {
 	}
 }
 
+// config is what an endpoint needs beyond its URL: its side's API key
+// (keyFlag names the side's flag), the request timeout and TLS checks.
 func config(c *cli.Context, keyFlag string) adapters.Config {
-	return adapters.Config{APIKey: adapters.NewSecret(c.String(keyFlag)), Timeout: c.Duration("timeout")}
+	return adapters.Config{APIKey: apiKey(c, keyFlag), Timeout: c.Duration("timeout"), TLS: tlsOptions(c)}
 }
