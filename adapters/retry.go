@@ -2,23 +2,33 @@ package adapters
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math/rand/v2"
 	"sync/atomic"
 	"time"
 )
 
 // RetryPolicy says how often and how long to retry transient errors. One
-// policy, from --retries, serves every layer of a run: live reads and
-// writes (the retry wrapper), snapshot transfers and backup polling (whose
-// HTTP clients retry by themselves, with its Attempts and backoff bounds),
-// so that Retries counts them all.
+// policy, from --retries and --retry-timeout, serves every layer of a run:
+// live reads and writes (the retry wrapper), snapshot transfers and backup
+// polling (whose HTTP clients retry by themselves, with its Attempts and
+// backoff bounds), so that Retries counts them all.
+//
+// A request is tried again while both bounds allow it: fewer than Attempts
+// tries so far, and less than Timeout since its first failure. The last
+// wait is cut short so that the last try lands when Timeout is reached.
 //
 // Whether an error is transient is the adapter's call (IsRetryable, from
 // status codes), never decided from message text.
 type RetryPolicy struct {
 	Attempts int           // total tries, at least 1
+	Timeout  time.Duration // how long one request may keep failing (0: no time bound)
 	Base     time.Duration // first backoff
 	Max      time.Duration // backoff cap (a server's Retry-After may exceed it)
+	// Hint ends the message of a GaveUpError: what the user can do about
+	// it (the CLI names its flags here; adapters know none).
+	Hint string
 	// OnRetry, when set, hears of every retry (for logs): the operation,
 	// the attempt that failed (from 1), the wait before the next one, and
 	// why.
@@ -26,10 +36,43 @@ type RetryPolicy struct {
 	retries atomic.Int64
 }
 
-// DefaultRetry tries 8 times over roughly a minute.
+// DefaultRetry tries 8 times, about 30 s of backoff in all; its 2-minute
+// Timeout only binds when Attempts is raised.
 func DefaultRetry() *RetryPolicy {
-	return &RetryPolicy{Attempts: 8, Base: 250 * time.Millisecond, Max: 15 * time.Second}
+	return &RetryPolicy{Attempts: 8, Timeout: 2 * time.Minute, Base: 250 * time.Millisecond, Max: 15 * time.Second}
 }
+
+// GaveUpError is a transient error that outlasted the policy: the request
+// kept failing for For over Tries tries. It unwraps to the last error, so
+// the error's kind (still retryable) and first cause stay visible.
+type GaveUpError struct {
+	Op     string
+	Tries  int
+	For    time.Duration
+	ByTime bool          // the time bound stopped it, not the tries
+	Limit  time.Duration // the policy's Timeout
+	Hint   string
+	Err    error
+}
+
+func (e *GaveUpError) Error() string {
+	tries := fmt.Sprintf("%d tries", e.Tries)
+	if e.Tries == 1 {
+		tries = "1 try"
+	}
+	limit := "the limit of tries"
+	if e.ByTime {
+		limit = fmt.Sprintf("the time limit of %s", e.Limit)
+	}
+	s := fmt.Sprintf("%v; gave up on %s: still failing after %s over %s, %s",
+		e.Err, e.Op, tries, e.For.Round(10*time.Millisecond), limit)
+	if e.Hint != "" {
+		s += "; " + e.Hint
+	}
+	return s
+}
+
+func (e *GaveUpError) Unwrap() error { return e.Err }
 
 // Retries is how many retries happened so far.
 func (p *RetryPolicy) Retries() int64 { return p.retries.Load() }
@@ -43,22 +86,30 @@ func (p *RetryPolicy) Retried(op string, attempt int, wait time.Duration, err er
 	}
 }
 
-// Do runs op until it succeeds, fails permanently, runs out of attempts or
-// ctx ends.
+// Do runs op until it succeeds, fails permanently, outlasts the policy
+// (a GaveUpError) or ctx ends.
 func (p *RetryPolicy) Do(ctx context.Context, name string, op func(context.Context) error) error {
 	wait := p.Base
+	var first time.Time
 	for attempt := 1; ; attempt++ {
 		err := op(ctx)
 		if err == nil {
 			return nil
 		}
+		if attempt == 1 {
+			first = time.Now()
+		}
 		ok, after := IsRetryable(err)
-		if !ok || attempt >= p.Attempts || ctx.Err() != nil {
+		var inner *GaveUpError
+		// An inner Do already spent a budget on it: do not spend another.
+		if !ok || ctx.Err() != nil || errors.As(err, &inner) {
 			return err
 		}
-		d := wait/2 + rand.N(wait/2+1) // jitter in [wait/2, wait]
-		if after > 0 {
-			d = after
+		failing := time.Since(first)
+		d, more := p.next(attempt, failing, wait, after)
+		if !more {
+			byTime := attempt < p.Attempts
+			return &GaveUpError{Op: name, Tries: attempt, For: failing, ByTime: byTime, Limit: p.Timeout, Hint: p.Hint, Err: err}
 		}
 		p.Retried(name, attempt, d, err)
 		t := time.NewTimer(d)
@@ -70,4 +121,20 @@ func (p *RetryPolicy) Do(ctx context.Context, name string, op func(context.Conte
 		}
 		wait = min(wait*2, p.Max)
 	}
+}
+
+// next is the wait before the try after attempt, whose request has been
+// failing for failing; false when a bound is reached.
+func (p *RetryPolicy) next(attempt int, failing, wait, after time.Duration) (time.Duration, bool) {
+	if attempt >= p.Attempts || (p.Timeout > 0 && failing >= p.Timeout) {
+		return 0, false
+	}
+	d := wait/2 + rand.N(wait/2+1) // jitter in [wait/2, wait]
+	if after > 0 {
+		d = after
+	}
+	if p.Timeout > 0 {
+		d = min(d, p.Timeout-failing)
+	}
+	return d, true
 }

@@ -106,8 +106,11 @@ func LoadState(path string) (*State, error) {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return nil, fmt.Errorf("state file %s is not a vecmig state file (%v); move it away to start afresh", path, err)
 	}
-	if s.Version != StateVersion {
-		return nil, fmt.Errorf("state file %s has format version %d; this vecmig reads version %d", path, s.Version, StateVersion)
+	switch {
+	case s.Version > StateVersion:
+		return nil, fmt.Errorf("state file %s has format version %d, written by a newer vecmig (this one reads version %d); resume with that newer vecmig, or move the file away to start afresh", path, s.Version, StateVersion)
+	case s.Version != StateVersion:
+		return nil, fmt.Errorf("state file %s has format version %d; this vecmig reads version %d; move it away to start afresh", path, s.Version, StateVersion)
 	}
 	for name, p := range s.Partitions {
 		if p == nil || len(p.Ranges) == 0 {
@@ -118,7 +121,8 @@ func LoadState(path string) (*State, error) {
 }
 
 // Save writes the state atomically: a temporary file in the same
-// directory, synced, then renamed over the old one.
+// directory, synced, then renamed over the old one. The file is 0600
+// (CreateTemp's mode, kept by the rename): it names the endpoints.
 func (s *State) Save(path string) error {
 	s.Updated = time.Now().UTC()
 	b, err := json.MarshalIndent(s, "", "  ")

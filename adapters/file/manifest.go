@@ -103,7 +103,7 @@ func readManifest(dir string) (*manifest, error) {
 		// outside the dump.
 		if e.File == "" || e.File != filepath.Base(e.File) || e.File == "." || e.File == ".." ||
 			e.File == manifestName || strings.ContainsAny(e.File, `/\`) {
-			return nil, fmt.Errorf("%s names points file %q for partition %q, which is not a plain file name in the dump directory; the manifest is damaged", manifestName, e.File, e.Name)
+			return nil, fmt.Errorf("%s names points file %q for partition %q, which is not a plain file name in the dump directory; vecmig reads and writes nothing outside the dump: the manifest is damaged or crafted, fix its \"file\" entry", manifestName, e.File, e.Name)
 		}
 		if seen[e.File] {
 			return nil, fmt.Errorf("%s names points file %q twice; the manifest is damaged", manifestName, e.File)

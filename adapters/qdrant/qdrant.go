@@ -46,6 +46,7 @@ package qdrant
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"time"
@@ -99,6 +100,7 @@ type conn struct {
 	// endpoint and cfg open the server's snapshot API (servercopy.go).
 	endpoint *adapters.Endpoint
 	cfg      adapters.Config
+	tls      *tls.Config // nil without tls=true
 	// layout says how tenants are laid out when not as shard keys (layout.go).
 	layout layout
 	// shared is set on a view of one tenant's collection: the client
@@ -142,9 +144,8 @@ func dial(ctx context.Context, ep *adapters.Endpoint, cfg adapters.Config) (*con
 	if c.restPort, err = ep.QueryInt("rest_port", DefaultRESTPort); err != nil {
 		return nil, adapters.WithKind(adapters.KindInvalid, err)
 	}
-	useTLS, err := ep.QueryBool("tls", false)
-	if err != nil {
-		return nil, adapters.WithKind(adapters.KindInvalid, err)
+	if c.tls, err = cfg.TLS.TLSConfig(ep); err != nil {
+		return nil, err
 	}
 	opts := []grpc.DialOption{
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessage), grpc.MaxCallSendMsgSize(maxMessage)),
@@ -155,7 +156,8 @@ func dial(ctx context.Context, ep *adapters.Endpoint, cfg adapters.Config) (*con
 	c.client, err = qdrant.NewClient(&qdrant.Config{
 		Host:        ep.Host,
 		Port:        port,
-		UseTLS:      useTLS,
+		UseTLS:      c.tls != nil,
+		TLSConfig:   c.tls,
 		GrpcOptions: opts,
 		// The go-client's check makes its own HealthCheck (up to a minute
 		// against a dead port) and only logs through slog; vecmig makes one
@@ -191,6 +193,9 @@ func (c *conn) health(ctx context.Context) error {
 	}
 	switch status.Code(err) {
 	case codes.Unavailable, codes.DeadlineExceeded, codes.Canceled:
+		if why := adapters.DiagnoseTLS(ctx, c.addr, c.tls); why != nil {
+			return adapters.Errorf(adapters.KindUnreachable, "%s: cannot connect: %v", c.prefix, why)
+		}
 		return adapters.Errorf(adapters.KindUnreachable, "%s: cannot connect (%s); is Qdrant running there and is %s its gRPC port (not the REST port %d)?", c.prefix, grpcMessage(err), portOf(c.addr), c.restPort)
 	case codes.Unauthenticated, codes.PermissionDenied:
 		return c.classify(ctx, err, "connect")

@@ -75,9 +75,9 @@ func OpenSnapshots(ep *adapters.Endpoint, cfg adapters.Config, opts SnapshotOpti
 	if err != nil {
 		return nil, adapters.WithKind(adapters.KindInvalid, err)
 	}
-	useTLS, err := ep.QueryBool("tls", false)
+	tlsCfg, err := cfg.TLS.TLSConfig(ep)
 	if err != nil {
-		return nil, adapters.WithKind(adapters.KindInvalid, err)
+		return nil, err
 	}
 	if opts.Retry == nil {
 		opts.Retry = adapters.DefaultRetry()
@@ -86,7 +86,7 @@ func OpenSnapshots(ep *adapters.Endpoint, cfg adapters.Config, opts SnapshotOpti
 		opts.MaxRetryAfter = 5 * time.Minute
 	}
 	scheme := "http"
-	if useTLS {
+	if tlsCfg != nil {
 		scheme = "https"
 	}
 	s := &Snapshots{
@@ -112,6 +112,7 @@ func OpenSnapshots(ep *adapters.Endpoint, cfg adapters.Config, opts SnapshotOpti
 		// Large buffers: the snapshot path is bound by copying bytes.
 		t.WriteBufferSize, t.ReadBufferSize = 256<<10, 256<<10
 		t.ResponseHeaderTimeout = 0 // creating or recovering a big snapshot takes long
+		t.TLSClientConfig = tlsCfg
 		tr = t
 	}
 	c.HTTPClient = &http.Client{Transport: tr}
@@ -406,12 +407,15 @@ func (s *Snapshots) client() (*qdrant.Client, error) {
 	if port == 0 {
 		port = DefaultGRPCPort
 	}
-	useTLS, _ := s.ep.QueryBool("tls", false)
+	tlsCfg, err := s.cfg.TLS.TLSConfig(s.ep)
+	if err != nil {
+		return nil, err
+	}
 	opts := []grpc.DialOption{grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessage))}
 	if s.key.IsSet() {
 		opts = append(opts, grpc.WithPerRPCCredentials(apiKey(s.key.Reveal())))
 	}
-	c, err := qdrant.NewClient(&qdrant.Config{Host: s.ep.Host, Port: port, UseTLS: useTLS, GrpcOptions: opts, SkipCompatibilityCheck: true})
+	c, err := qdrant.NewClient(&qdrant.Config{Host: s.ep.Host, Port: port, UseTLS: tlsCfg != nil, TLSConfig: tlsCfg, GrpcOptions: opts, SkipCompatibilityCheck: true})
 	if err != nil {
 		return nil, adapters.Errorf(adapters.KindInvalid, "qdrant %s: cannot set up a gRPC client: %w", s.addr, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -146,6 +147,8 @@ type BackupOptions struct {
 	// and Max bound the backoff, and it counts and reports every retry.
 	// nil: adapters.DefaultRetry().
 	Retry *adapters.RetryPolicy
+	// TLS tunes certificate checks when the URL has tls=true.
+	TLS adapters.TLSOptions
 }
 
 // BackupClient speaks Weaviate's backup API (and the few schema and node
@@ -189,11 +192,17 @@ func NewBackupClient(raw string, opts BackupOptions) (*BackupClient, string, err
 	if err != nil {
 		return nil, "", err
 	}
-	return newBackupClient(base, hp, opts), class, nil
+	ep, _ := adapters.ParseServer(raw) // parsed without error just above
+	tlsCfg, err := opts.TLS.TLSConfig(ep)
+	if err != nil {
+		return nil, "", err
+	}
+	return newBackupClient(base, hp, tlsCfg, opts), class, nil
 }
 
-// newBackupClient returns a client for the REST API at base (HOST:PORT hp).
-func newBackupClient(base, hp string, opts BackupOptions) *BackupClient {
+// newBackupClient returns a client for the REST API at base (HOST:PORT hp),
+// with tlsCfg's certificate checks (nil without TLS).
+func newBackupClient(base, hp string, tlsCfg *tls.Config, opts BackupOptions) *BackupClient {
 	if opts.Timeout <= 0 {
 		opts.Timeout = defaultTimeout
 	}
@@ -204,7 +213,9 @@ func newBackupClient(base, hp string, opts BackupOptions) *BackupClient {
 	hc := retryablehttp.NewClient()
 	// Each attempt gets the timeout; the retry loop is bounded by the
 	// policy's Attempts.
-	hc.HTTPClient = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone(), Timeout: opts.Timeout}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = tlsCfg
+	hc.HTTPClient = &http.Client{Transport: tr, Timeout: opts.Timeout}
 	hc.Logger = nil // quiet: vecmig reports retries itself
 	hc.RetryMax = max(opts.Retry.Attempts, 1) - 1
 	hc.RetryWaitMin, hc.RetryWaitMax = opts.Retry.Base, opts.Retry.Max

@@ -179,7 +179,21 @@ func (c *conn) grpcErr(what string, err error) error {
 	case codes.Canceled:
 		return msg
 	}
+	if schemaNotReady(st.Message()) {
+		return adapters.Retryable(fmt.Errorf("%w; the server does not know the class yet (restarting?)", msg), 0)
+	}
 	return adapters.WithKind(adapters.KindUnknown, msg)
+}
+
+// schemaNotReady reports a message of a server that has not restored its
+// schema yet: right after a restart Weaviate answers reads of an existing
+// class with "could not find class", and writes with an attempt to
+// create the class ("class already exists"). vecmig has checked the class
+// before writing or reading, so these pass once the server has caught up;
+// a class truly gone fails after the retries with the same message.
+func schemaNotReady(msg string) bool {
+	return strings.Contains(msg, "could not find class") || strings.Contains(msg, "class already exists") ||
+		(strings.Contains(msg, "class name") && strings.Contains(msg, "already exists"))
 }
 
 // grpcRetryAfter reads a retry delay a server may put in the status details
@@ -227,7 +241,9 @@ func (c *conn) clientErr(what string, err error) error {
 // naming the first few, every one in the error value.
 func (c *conn) rejected(tenant string, n int, id func(i int) adapters.ID, errs []*pb.BatchObjectsReply_BatchError) error {
 	e := &adapters.RejectedError{Endpoint: c.where, Partition: tenant, Noun: "objects", Total: n}
+	notReady := true
 	for _, be := range errs {
+		notReady = notReady && schemaNotReady(be.GetError())
 		r := adapters.Rejection{Message: adapters.ShortMessage(be.GetError())}
 		if k := int(be.GetIndex()); k >= 0 && k < n {
 			r.ID = id(k)
@@ -235,6 +251,9 @@ func (c *conn) rejected(tenant string, n int, id func(i int) adapters.ID, errs [
 			r.Message = fmt.Sprintf("(object at batch position %d) %s", k, r.Message)
 		}
 		e.Rejected = append(e.Rejected, r)
+	}
+	if notReady {
+		return adapters.Retryable(fmt.Errorf("%w; the server does not know the class yet (restarting?)", adapters.Rejected(e)), 0)
 	}
 	return adapters.Rejected(e)
 }

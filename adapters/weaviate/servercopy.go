@@ -118,7 +118,7 @@ func (c *conn) backupClient(opts BackupOptions) *BackupClient {
 	if opts.Timeout <= 0 {
 		opts.Timeout = c.timeout
 	}
-	return newBackupClient(c.base, c.ep.HostPort(defaultHTTPPort), opts)
+	return newBackupClient(c.base, c.ep.HostPort(defaultHTTPPort), c.tls, opts)
 }
 
 // statusLogger tells of each poll whose status changed, and of the same

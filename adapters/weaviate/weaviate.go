@@ -75,6 +75,7 @@ type conn struct {
 	asked   string // the class name as the endpoint gave it
 	key     adapters.Secret
 	http    *http.Client
+	tls     *tls.Config // nil without tls=true; shared by REST, gRPC and backups
 	timeout time.Duration
 	gc      *grpc.ClientConn
 	rpc     pb.WeaviateClient
@@ -102,9 +103,9 @@ func open(ctx context.Context, ep *adapters.Endpoint, cfg adapters.Config) (*con
 	if c.timeout <= 0 {
 		c.timeout = defaultTimeout
 	}
-	useTLS, err := ep.QueryBool("tls", false)
+	tlsCfg, err := cfg.TLS.TLSConfig(ep)
 	if err != nil {
-		return nil, adapters.WithKind(adapters.KindInvalid, err)
+		return nil, err
 	}
 	grpcPort, err := ep.QueryInt("grpc_port", defaultGRPCPort)
 	if err != nil {
@@ -112,13 +113,15 @@ func open(ctx context.Context, ep *adapters.Endpoint, cfg adapters.Config) (*con
 	}
 	scheme := "http"
 	creds := insecure.NewCredentials()
-	if useTLS {
+	if tlsCfg != nil {
 		scheme = "https"
-		creds = credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS12})
+		creds = credentials.NewTLS(tlsCfg)
 	}
-	c.base = scheme + "://" + hp
+	c.base, c.tls = scheme+"://"+hp, tlsCfg
 	// No retries here: the migrate engine retries on Retryable errors.
-	c.http = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = tlsCfg
+	c.http = &http.Client{Transport: tr}
 	gaddr := (&adapters.Endpoint{Host: ep.Host, Port: grpcPort}).HostPort(grpcPort)
 	c.gc, err = grpc.NewClient(gaddr,
 		grpc.WithTransportCredentials(creds),
@@ -145,6 +148,9 @@ func (c *conn) check(ctx context.Context) error {
 	}
 	_, err := c.rest(ctx, http.MethodGet, "/v1/meta", nil, &meta)
 	if err != nil {
+		if why := adapters.DiagnoseTLS(ctx, c.ep.HostPort(defaultHTTPPort), c.tls); why != nil {
+			return adapters.Errorf(adapters.KindUnreachable, "%s: cannot connect: %v", c.where, why)
+		}
 		if isConnErr(err) || errors.Is(err, context.DeadlineExceeded) {
 			return adapters.Errorf(adapters.KindUnreachable, "%s: cannot reach the server at %s: %w; check the host and port (REST, default 8080) and that Weaviate is running", c.where, c.base, err)
 		}

@@ -25,7 +25,7 @@ func backupFlags(extra ...cli.Flag) []cli.Flag {
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors"},
 		&cli.BoolFlag{Name: "json", Usage: "print the result as JSON on stdout"},
 	}
-	return append(fs, extra...)
+	return concatFlags(fs, tlsFlags(), extra)
 }
 
 // backupCommand is `vecmig backup`: Weaviate backups, one command each.
@@ -102,7 +102,7 @@ func backupArgs(c *cli.Context, wantID bool) (*weaviate.BackupClient, string, st
 	}
 	out := newOutput(c)
 	b, class, err := weaviate.NewBackupClient(c.Args().Get(0), weaviate.BackupOptions{
-		APIKey: adapters.NewSecret(c.String("api-key")), Timeout: c.Duration("timeout"), Retry: retryPolicy(c, out),
+		APIKey: adapters.NewSecret(c.String("api-key")), Timeout: c.Duration("timeout"), Retry: retryPolicy(c, out), TLS: tlsOptions(c),
 	})
 	if err != nil {
 		return nil, "", "", err

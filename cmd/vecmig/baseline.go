@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -24,6 +25,7 @@ func baselineCommand(reg *adapters.Registry) *cli.Command {
 		&cli.Uint64Flag{Name: "seed", DefaultText: "random", Usage: "seed choosing the kept points and the probe queries, 1 or more (printed; pass it to repeat a capture)"},
 		&cli.IntFlag{Name: "page-size", Value: 256, Usage: "points per read"},
 		&cli.IntFlag{Name: "retries", Value: 8, Usage: "tries per request on transient errors (unavailable, rate limited)"},
+		retryTimeoutFlag(),
 		&cli.DurationFlag{Name: "timeout", Value: 60 * time.Second, Usage: "timeout of one request"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors"},
 		&cli.BoolFlag{Name: "json", Usage: "print the summary as JSON on stdout"},
@@ -34,7 +36,7 @@ func baselineCommand(reg *adapters.Registry) *cli.Command {
 		Subcommands: []*cli.Command{{
 			Name:   "capture",
 			Usage:  "read a collection once and write its baseline: definition, counts, a fingerprint per point, a kept sample and exact k-NN probes",
-			Flags:  concatFlags(flags, apiKeyFlags()[:1]),
+			Flags:  concatFlags(flags, sourceKeyFlags(), tlsFlags()),
 			Action: func(c *cli.Context) error { return runCapture(c, reg) },
 		}},
 	}
@@ -65,6 +67,8 @@ func runCapture(c *cli.Context, reg *adapters.Registry) error {
 	}
 	defer src.Close()
 	path := c.String("out")
+	// CreateTemp makes the file 0600, and the rename keeps the mode: a
+	// baseline holds sample points of the collection, for its owner only.
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".part-*")
 	if err != nil {
 		return out.fail(withCode(exitError, fmt.Errorf("--out %s: %w; pick a writable directory", path, err)))
@@ -144,4 +148,16 @@ func runBaselineVerify(c *cli.Context, reg *adapters.Registry) error {
 		return out.fail(withCode(exitError, err))
 	}
 	return finishVerify(c, out, r, list, summaryTo)
+}
+
+// sourceKeyFlags are the API key flags of the source alone: a capture reads
+// one collection.
+func sourceKeyFlags() []cli.Flag {
+	var fs []cli.Flag
+	for _, f := range apiKeyFlags() {
+		if strings.HasPrefix(f.Names()[0], "from-") {
+			fs = append(fs, f)
+		}
+	}
+	return fs
 }

@@ -18,11 +18,12 @@ func inspectCommand(reg *adapters.Registry) *cli.Command {
 		Name:      "inspect",
 		Usage:     "show an endpoint's engine version, collections, and a collection's definition and exact counts",
 		ArgsUsage: "URL",
-		Flags: []cli.Flag{
+		Flags: concatFlags([]cli.Flag{
 			&cli.StringFlag{Name: "api-key", EnvVars: []string{"VECMIG_API_KEY"}, Usage: "API key of the endpoint"},
+			&cli.StringFlag{Name: "api-key-file", EnvVars: []string{"VECMIG_API_KEY_FILE"}, Usage: "read the endpoint's API key from `FILE` (surrounding whitespace is dropped)"},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
 			&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "timeout of one request"},
-		},
+		}, tlsFlags()),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return withCode(exitError, fmt.Errorf("inspect takes one URL, e.g. vecmig inspect qdrant://localhost:6334/docs"))

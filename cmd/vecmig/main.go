@@ -123,12 +123,12 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			snapshotCommand(reg),
 		},
 	}
-	checkRequired(app.Commands)
+	checkFlags(app.Commands)
 	return app
 }
 
 // requiredFlag is a flag a command cannot run without. vecmig checks it
-// itself (checkRequired) instead of with urfave/cli's Required, which
+// itself (checkFlags) instead of with urfave/cli's Required, which
 // prints the command's whole help before its error (on stdout, even with
 // --json) or not, depending on the arguments. Its help says "(required)"
 // and shows no default: a required flag has none.
@@ -148,18 +148,20 @@ func (f requiredFlag) GetUsage() string       { return f.documentedFlag.GetUsage
 func (f requiredFlag) GetDefaultText() string { return "" }
 func (f requiredFlag) String() string         { return cli.FlagStringer(f) }
 
-// checkRequired makes every command with required flags refuse to run,
-// in one line naming the first missing flag, when one is not given.
-func checkRequired(cmds []*cli.Command) {
+// checkFlags puts the checks every command shares before its action, so
+// that a bad flag stops it in one line before anything is opened: a
+// missing required flag (named), the API key files (checkAPIKeyFlags) and
+// the TLS flags (checkTLS).
+func checkFlags(cmds []*cli.Command) {
 	for _, cmd := range cmds {
-		checkRequired(cmd.Subcommands)
+		checkFlags(cmd.Subcommands)
 		var req []requiredFlag
 		for _, f := range cmd.Flags {
 			if r, ok := f.(requiredFlag); ok {
 				req = append(req, r)
 			}
 		}
-		if len(req) == 0 || cmd.Action == nil {
+		if cmd.Action == nil {
 			continue
 		}
 		action := cmd.Action
@@ -169,6 +171,12 @@ func checkRequired(cmds []*cli.Command) {
 					usage := strings.ReplaceAll(r.documentedFlag.GetUsage(), "`", "")
 					return newOutput(c).fail(withCode(exitError, fmt.Errorf("--%s is required: %s (see '%s --help')", n, usage, c.Command.HelpName)))
 				}
+			}
+			if err := checkAPIKeyFlags(c); err != nil {
+				return newOutput(c).fail(withCode(exitError, err))
+			}
+			if err := checkTLS(c); err != nil {
+				return newOutput(c).fail(withCode(exitError, err))
 			}
 			return action(c)
 		}
@@ -180,6 +188,8 @@ func apiKeyFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "from-api-key", EnvVars: []string{"VECMIG_FROM_API_KEY"}, Usage: "API key of the source (prefer the environment variable: flags show in the process list)"},
 		&cli.StringFlag{Name: "to-api-key", EnvVars: []string{"VECMIG_TO_API_KEY"}, Usage: "API key of the target (prefer the environment variable)"},
+		&cli.StringFlag{Name: "from-api-key-file", EnvVars: []string{"VECMIG_FROM_API_KEY_FILE"}, Usage: "read the source's API key from `FILE` (surrounding whitespace is dropped)"},
+		&cli.StringFlag{Name: "to-api-key-file", EnvVars: []string{"VECMIG_TO_API_KEY_FILE"}, Usage: "read the target's API key from `FILE` (surrounding whitespace is dropped)"},
 	}
 }
 

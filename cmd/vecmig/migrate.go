@@ -34,6 +34,7 @@ func migrateCommand(reg *adapters.Registry) *cli.Command {
 		&cli.StringFlag{Name: "verify", Value: verify.ModeSample, Usage: "after the copy: none (exact counts only), count, sample (counts and 1000 points), full (every point) or digest (every point, by fingerprint first)"},
 		&cli.IntFlag{Name: "verify-search", Usage: "with --verify sample, full or digest: also run `N` k-NN queries (k=10) per dense vector on both sides and compare the results (see vecmig verify --search)"},
 		&cli.IntFlag{Name: "retries", Value: 8, Usage: "tries per request on transient errors (unavailable, rate limited)"},
+		retryTimeoutFlag(),
 		&cli.DurationFlag{Name: "timeout", Value: 60 * time.Second, Usage: "timeout of one request"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors"},
 		&cli.BoolFlag{Name: "json", Usage: "print the summary (or the error) as one JSON object on stdout"},
@@ -41,7 +42,7 @@ func migrateCommand(reg *adapters.Registry) *cli.Command {
 	return &cli.Command{
 		Name:  "migrate",
 		Usage: "copy a collection with its definition to another instance, resumably",
-		Flags: concatFlags(flags, apiKeyFlags(), mappingFlags(), snapshotMigrateFlags(), backupMigrateFlags()),
+		Flags: concatFlags(flags, apiKeyFlags(), tlsFlags(), mappingFlags(), snapshotMigrateFlags(), backupMigrateFlags()),
 		Action: func(c *cli.Context) error {
 			return runMigrate(c, reg)
 		},
@@ -147,8 +148,8 @@ func readMigrateFlags(c *cli.Context) (*migrateFlags, error) {
 	if f.to, err = adapters.ParseEndpoint(c.String("to")); err != nil {
 		return nil, err
 	}
-	if f.from.String() == f.to.String() {
-		return nil, fmt.Errorf("--from and --to are both %s; a collection cannot be copied onto itself", f.from)
+	if sameEndpoint(f.from, f.to) {
+		return nil, fmt.Errorf("--from %s and --to %s are the same collection (%s); a collection cannot be copied onto itself, give another --to", f.from, f.to, canonicalEndpoint(f.to))
 	}
 	if f.statePath = c.String("state"); f.statePath == "" {
 		f.statePath, f.autoState = defaultStatePath(f.from.String(), f.to.String()), true
@@ -232,7 +233,7 @@ func finishMigrate(c *cli.Context, out *output, f *migrateFlags, res *migrate.Re
 		return out.fail(withCode(exitError, fmt.Errorf("%w; run 'vecmig verify --from %s --to %s --mode %s' to try again", err, f.from, f.to, f.verify)))
 	case err != nil:
 		if res != nil && res.Written > 0 {
-			err = fmt.Errorf("%w\n%d points were written before this; fix the cause and run the same command again to resume: %s", err, res.Written, resumeCommand(c, f.autoState, f.statePath))
+			err = fmt.Errorf("%w\n%d points were written before this and the state is saved in %s; fix the cause and run the same command again to resume: %s", err, res.Written, f.statePath, resumeCommand(c, f.autoState, f.statePath))
 		}
 		return out.fail(withCode(exitError, err))
 	}
@@ -267,7 +268,7 @@ func written(r *migrate.Result) uint64 {
 // resumeCommand rebuilds the command line without any API key.
 func resumeCommand(c *cli.Context, autoState bool, statePath string) string {
 	parts := []string{"vecmig migrate", "--from " + shellQuote(c.String("from")), "--to " + shellQuote(c.String("to"))}
-	for _, f := range []string{"batch-size", "workers", "readers", "max-rate", "retries", "tenants-as", "tenant-field"} {
+	for _, f := range []string{"batch-size", "workers", "readers", "max-rate", "retries", "retry-timeout", "tenants-as", "tenant-field"} {
 		if c.IsSet(f) {
 			parts = append(parts, fmt.Sprintf("--%s %v", f, shellQuote(fmt.Sprint(c.Value(f)))))
 		}

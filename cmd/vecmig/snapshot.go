@@ -24,7 +24,7 @@ func snapshotCommand(reg *adapters.Registry) *cli.Command {
 			&cli.IntFlag{Name: "retries", Value: 8, Usage: "tries per request on 429/502/503/504 and broken connections"},
 			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON on stdout"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors"},
-		}, extra...)
+		}, append(tlsFlags(), extra...)...)
 	}
 	return &cli.Command{
 		Name:  "snapshot",
@@ -83,7 +83,7 @@ func snapshotAction(nargs int, run func(*snapshotCmd) error) cli.ActionFunc {
 		}
 		key := c.String("api-key")
 		warnPlainKey(out, ep, key)
-		cfg := adapters.Config{APIKey: adapters.NewSecret(key)}
+		cfg := adapters.Config{APIKey: adapters.NewSecret(key), TLS: tlsOptions(c)}
 		srv, err := qdrant.OpenSnapshots(ep, cfg, qdrant.SnapshotOptions{Retry: retryPolicy(c, out)})
 		if err != nil {
 			return out.fail(withCode(exitError, err))

@@ -37,6 +37,7 @@ func verifyCommand(reg *adapters.Registry) *cli.Command {
 		&cli.IntFlag{Name: "search", Usage: "also run `N` k-NN queries (k=10) per dense vector on both sides: exact top-10 must agree (else exit 1), and the target's approximate recall@10 is measured"},
 		&cli.Float64Flag{Name: "min-recall", Value: 0.9, Usage: "with --search: warn (with both sides' index settings) when the target's recall@10 is below `R`"},
 		&cli.IntFlag{Name: "retries", Value: 8, Usage: "tries per request on transient errors (unavailable, rate limited)"},
+		retryTimeoutFlag(),
 		&cli.DurationFlag{Name: "timeout", Value: 60 * time.Second, Usage: "timeout of one request"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors (the exit code tells the outcome)"},
 		&cli.BoolFlag{Name: "json", Usage: "print the report as JSON on stdout instead of the summary"},
@@ -44,7 +45,7 @@ func verifyCommand(reg *adapters.Registry) *cli.Command {
 	return &cli.Command{
 		Name:  "verify",
 		Usage: "prove two collections hold the same points, or name every difference (exit 0 equal, 1 different, 2 could not verify)",
-		Flags: concatFlags(flags, apiKeyFlags(), tenantFlags()),
+		Flags: concatFlags(flags, apiKeyFlags(), tlsFlags(), tenantFlags()),
 		Action: func(c *cli.Context) error {
 			return runVerify(c, reg)
 		},
@@ -162,7 +163,14 @@ func openListing(c *cli.Context) (list *bufio.Writer, summaryTo io.Writer, close
 	case "-":
 		return bufio.NewWriterSize(c.App.Writer, 1<<16), c.App.ErrWriter, func() {}, nil
 	}
-	f, err := os.Create(p)
+	// 0600, also over an older file: a listing names the points of a
+	// collection, for its owner only.
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err == nil {
+		if err = f.Chmod(0o600); err != nil {
+			f.Close()
+		}
+	}
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("--list %s: %w", p, err)
 	}
@@ -230,7 +238,13 @@ func writeReport(path string, r *verify.Report) error {
 	if err != nil {
 		return fmt.Errorf("--report: %w", err)
 	}
-	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+	// 0600, also over an older file: a report quotes points of the
+	// collection, for its owner only.
+	err = os.WriteFile(path, append(b, '\n'), 0o600)
+	if err == nil {
+		err = os.Chmod(path, 0o600)
+	}
+	if err != nil {
 		return fmt.Errorf("--report %s: %w", path, err)
 	}
 	return nil

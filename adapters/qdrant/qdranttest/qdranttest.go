@@ -133,7 +133,7 @@ func newNode(opts Options) (*Node, error) {
 	}
 	n.RESTPort, n.GRPCPort, n.P2PPort = ports[0], ports[1], ports[2]
 	if opts.TLS {
-		if n.CACert, err = writeCerts(work); err != nil {
+		if n.CACert, err = testserver.WriteCerts(work); err != nil {
 			n.removeWork()
 			return nil, err
 		}
@@ -232,8 +232,8 @@ func (n *Node) env() []string {
 	}
 	if n.TLS {
 		env = append(env, "QDRANT__SERVICE__ENABLE_TLS=true",
-			"QDRANT__TLS__CERT="+filepath.Join(n.work, certFile),
-			"QDRANT__TLS__KEY="+filepath.Join(n.work, keyFile))
+			"QDRANT__TLS__CERT="+filepath.Join(n.work, testserver.CertFile),
+			"QDRANT__TLS__KEY="+filepath.Join(n.work, testserver.KeyFile))
 	}
 	return append(env, n.Opts.Env...)
 }
@@ -255,7 +255,7 @@ func (n *Node) TLSConfig() (*tls.Config, error) {
 	if !n.TLS {
 		return nil, nil
 	}
-	return caConfig(n.CACert)
+	return testserver.CAConfig(n.CACert)
 }
 
 // RESTURL is the REST base URL, e.g. http://127.0.0.1:PORT.

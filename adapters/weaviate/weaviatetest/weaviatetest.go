@@ -55,6 +55,9 @@ type Options struct {
 	// Modules is ENABLE_MODULES; default backup-filesystem. backup-s3 refuses
 	// to start without its BACKUP_S3_* settings, so add it only with them.
 	Modules []string
+	// TLS serves REST and gRPC over TLS only, with a certificate for
+	// 127.0.0.1 and localhost signed by a CA made for the node (Node.CACert).
+	TLS bool
 	// Env is extra environment (KEY=VALUE); it wins over the settings above.
 	Env []string
 	// Stdout receives the server log; default a weaviate.log file beside
@@ -70,6 +73,10 @@ type Node struct {
 	NodeName           string
 	// Opts are the options the node was launched with, ports excluded.
 	Opts Options
+	// CACert is the PEM file of the CA that signed the node's certificate
+	// (TLS only); clients trust it through TLSConfig, --ca-cert or
+	// SSL_CERT_FILE.
+	CACert string
 
 	ports   []int  // from testserver.FreePorts(3, 2); see newNode
 	work    string // the node's own directory: cwd, log, default dirs
@@ -135,6 +142,12 @@ func newNode(opts Options) (*Node, error) {
 		return nil, err
 	}
 	n.HTTPPort, n.GRPCPort = n.ports[0], n.ports[1]
+	if opts.TLS {
+		if n.CACert, err = testserver.WriteCerts(work); err != nil {
+			n.removeWork()
+			return nil, err
+		}
+	}
 	return n, nil
 }
 
@@ -148,11 +161,14 @@ func (n *Node) start(ctx context.Context) error {
 			return fmt.Errorf("weaviatetest: create directory %s: %w", d, err)
 		}
 	}
+	ready, err := n.readyClient()
+	if err != nil {
+		return err
+	}
 	proc, err := testserver.Start(ctx, testserver.Spec{
 		Name: fmt.Sprintf("weaviate-server (HTTP port %d)", n.HTTPPort), Bin: bin,
-		Args: []string{"--scheme", "http", "--host", "127.0.0.1", "--port", strconv.Itoa(n.HTTPPort)},
-		Env:  n.env(), Dir: n.work, Log: n.logPath, Stdout: n.Opts.Stdout,
-		ReadyURL: n.HTTPURL() + "/v1/.well-known/ready", ReadyTimeout: readyTimeout,
+		Args: n.args(), Env: n.env(), Dir: n.work, Log: n.logPath, Stdout: n.Opts.Stdout,
+		ReadyURL: n.HTTPURL() + "/v1/.well-known/ready", ReadyClient: ready, ReadyTimeout: readyTimeout,
 	})
 	if err != nil {
 		return fmt.Errorf("weaviatetest: %w", err)
@@ -187,6 +203,9 @@ func (n *Node) env() []string {
 		"BACKUP_FILESYSTEM_PATH=" + n.BackupPath,
 		"LOG_LEVEL=info",
 	}
+	if n.Opts.TLS {
+		env = append(env, "GRPC_CERT_FILE="+filepath.Join(n.work, testserver.CertFile), "GRPC_KEY_FILE="+filepath.Join(n.work, testserver.KeyFile))
+	}
 	if n.Opts.APIKey != "" {
 		env = append(env,
 			"AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED=false",
@@ -201,12 +220,22 @@ func (n *Node) env() []string {
 	return append(env, n.Opts.Env...)
 }
 
-// HTTPURL is the REST base URL, e.g. http://127.0.0.1:PORT.
-func (n *Node) HTTPURL() string { return "http://127.0.0.1:" + strconv.Itoa(n.HTTPPort) }
+// HTTPURL is the REST base URL, e.g. http://127.0.0.1:PORT (https with TLS).
+func (n *Node) HTTPURL() string {
+	if n.Opts.TLS {
+		return "https://127.0.0.1:" + strconv.Itoa(n.HTTPPort)
+	}
+	return "http://127.0.0.1:" + strconv.Itoa(n.HTTPPort)
+}
 
-// Endpoint is the vecmig endpoint URL of a class on this node.
+// Endpoint is the vecmig endpoint URL of a class on this node (with
+// tls=true on a TLS node).
 func (n *Node) Endpoint(class string) string {
-	return fmt.Sprintf("weaviate://127.0.0.1:%d/%s?grpc_port=%d", n.HTTPPort, class, n.GRPCPort)
+	e := fmt.Sprintf("weaviate://127.0.0.1:%d/%s?grpc_port=%d", n.HTTPPort, class, n.GRPCPort)
+	if n.Opts.TLS {
+		e += "&tls=true"
+	}
+	return e
 }
 
 // LogPath is the server log file ("" when Options.Stdout was given).

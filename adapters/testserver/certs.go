@@ -1,4 +1,4 @@
-package qdranttest
+package testserver
 
 import (
 	"crypto/ecdsa"
@@ -16,18 +16,19 @@ import (
 	"time"
 )
 
+// The files WriteCerts writes, in the directory it is given.
 const (
-	caFile   = "ca.pem"
-	certFile = "cert.pem"
-	keyFile  = "key.pem"
+	CAFile   = "ca.pem"
+	CertFile = "cert.pem"
+	KeyFile  = "key.pem"
 )
 
-// writeCerts makes a CA and a server certificate for 127.0.0.1 and
+// WriteCerts makes a CA and a server certificate for 127.0.0.1 and
 // localhost in dir, and returns the CA's PEM path.
-func writeCerts(dir string) (string, error) {
+func WriteCerts(dir string) (string, error) {
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return "", fmt.Errorf("qdranttest: make a CA key: %w", err)
+		return "", fmt.Errorf("testserver: make a CA key: %w", err)
 	}
 	now := time.Now()
 	caTmpl := &x509.Certificate{
@@ -38,12 +39,12 @@ func writeCerts(dir string) (string, error) {
 	}
 	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
 	if err != nil {
-		return "", fmt.Errorf("qdranttest: make a CA certificate: %w", err)
+		return "", fmt.Errorf("testserver: make a CA certificate: %w", err)
 	}
 	ca, _ := x509.ParseCertificate(caDER)
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return "", fmt.Errorf("qdranttest: make a server key: %w", err)
+		return "", fmt.Errorf("testserver: make a server key: %w", err)
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
@@ -54,34 +55,34 @@ func writeCerts(dir string) (string, error) {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
 	if err != nil {
-		return "", fmt.Errorf("qdranttest: make a server certificate: %w", err)
+		return "", fmt.Errorf("testserver: make a server certificate: %w", err)
 	}
 	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
-		return "", fmt.Errorf("qdranttest: encode the server key: %w", err)
+		return "", fmt.Errorf("testserver: encode the server key: %w", err)
 	}
 	files := map[string]*pem.Block{
-		caFile:   {Type: "CERTIFICATE", Bytes: caDER},
-		certFile: {Type: "CERTIFICATE", Bytes: der},
-		keyFile:  {Type: "PRIVATE KEY", Bytes: keyDER},
+		CAFile:   {Type: "CERTIFICATE", Bytes: caDER},
+		CertFile: {Type: "CERTIFICATE", Bytes: der},
+		KeyFile:  {Type: "PRIVATE KEY", Bytes: keyDER},
 	}
 	for name, b := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), pem.EncodeToMemory(b), 0o600); err != nil {
-			return "", fmt.Errorf("qdranttest: write %s: %w", name, err)
+			return "", fmt.Errorf("testserver: write %s: %w", name, err)
 		}
 	}
-	return filepath.Join(dir, caFile), nil
+	return filepath.Join(dir, CAFile), nil
 }
 
-// caConfig is a TLS client configuration that trusts the CA in file.
-func caConfig(file string) (*tls.Config, error) {
+// CAConfig is a TLS client configuration that trusts the CA in file.
+func CAConfig(file string) (*tls.Config, error) {
 	pemBytes, err := os.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("qdranttest: read CA %s: %w", file, err)
+		return nil, fmt.Errorf("testserver: read CA %s: %w", file, err)
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(pemBytes) {
-		return nil, fmt.Errorf("qdranttest: %s holds no PEM certificate", file)
+		return nil, fmt.Errorf("testserver: %s holds no PEM certificate", file)
 	}
 	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, nil
 }
