@@ -38,18 +38,7 @@ func (b *baseline) counts(ctx context.Context, ddef *adapters.Collection) ([]par
 				return nil, err
 			}
 		}
-		r.Partitions = append(r.Partitions, PartitionReport{Name: p.name, SourceCount: p.srcN, TargetCount: p.dstN, OnTarget: p.onTarget})
-		r.SourceCount += p.srcN
-		r.TargetCount += p.dstN
-		if p.srcN != p.dstN || p.onSource != p.onTarget {
-			r.CountsMatch = false
-		}
-		if !p.onTarget {
-			r.note("partition %q is not on the target", p.name)
-		}
-		if !p.onSource {
-			r.note("partition %q is on the target only", p.name)
-		}
+		r.addCounts(p)
 	}
 	return parts, nil
 }

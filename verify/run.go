@@ -157,20 +157,25 @@ func (v *verifier) counts(ctx context.Context, sdef, ddef *adapters.Collection) 
 		if err != nil {
 			return nil, err
 		}
-		r.Partitions = append(r.Partitions, PartitionReport{Name: p.name, SourceCount: p.srcN, TargetCount: p.dstN, OnTarget: p.onTarget})
-		r.SourceCount += p.srcN
-		r.TargetCount += p.dstN
-		if p.srcN != p.dstN || p.onSource != p.onTarget {
-			r.CountsMatch = false
-		}
-		if !p.onTarget {
-			r.note("partition %q is not on the target", p.name)
-		}
-		if !p.onSource {
-			r.note("partition %q is on the target only", p.name)
-		}
+		r.addCounts(p)
 	}
 	return parts, nil
+}
+
+// addCounts records one partition's exact counts on both sides.
+func (r *Report) addCounts(p *partition) {
+	r.Partitions = append(r.Partitions, PartitionReport{Name: p.name, SourceCount: p.srcN, TargetCount: p.dstN, OnTarget: p.onTarget})
+	r.SourceCount += p.srcN
+	r.TargetCount += p.dstN
+	if p.srcN != p.dstN || p.onSource != p.onTarget {
+		r.CountsMatch = false
+	}
+	if !p.onTarget {
+		r.note("partition %q is not on the target", p.name)
+	}
+	if !p.onSource {
+		r.note("partition %q is on the target only", p.name)
+	}
 }
 
 // withPartition runs f with the partition readable: a Source that must
