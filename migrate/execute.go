@@ -41,7 +41,7 @@ type Job struct {
 // copy (by the job's method), verify, and one Result.
 func Execute(ctx context.Context, job Job) (*Result, error) {
 	job = job.layered()
-	plan, err := makePlan(ctx, job)
+	plan, err := planUnlessStopped(ctx, job)
 	if err != nil {
 		return nil, err
 	}
@@ -64,6 +64,19 @@ func Execute(ctx context.Context, job Job) (*Result, error) {
 		return res, err
 	}
 	return res, verifyCopy(ctx, job, res)
+}
+
+// planUnlessStopped runs the plan phase, which a stop (Options.Stop)
+// ends at once: nothing is written before the copy, so there is nothing
+// to let finish.
+func planUnlessStopped(ctx context.Context, job Job) (*Plan, error) {
+	pctx, cancel := stopContext(ctx, job.Options.Stop)
+	defer cancel()
+	plan, err := makePlan(pctx, job)
+	if err != nil && job.Options.Stop != nil && pctx.Err() != nil && ctx.Err() == nil {
+		return nil, ErrPlanInterrupted
+	}
+	return plan, err
 }
 
 // plannedResult is the Result of a run that stops after the plan.

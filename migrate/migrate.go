@@ -56,6 +56,10 @@ type Progress interface {
 // file holds where to resume.
 var ErrInterrupted = errors.New("migration interrupted")
 
+// ErrPlanInterrupted is returned when Options.Stop ended the run while it
+// was still planning: nothing was written.
+var ErrPlanInterrupted = errors.New("migration interrupted while planning; nothing was written: run the same command again")
+
 // Result summarises a run.
 type Result struct {
 	Source     string            `json:"source"`

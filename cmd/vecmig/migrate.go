@@ -222,6 +222,8 @@ func finishMigrate(c *cli.Context, out *output, f *migrateFlags, res *migrate.Re
 	case errors.As(err, &planErr):
 		out.plan(planErr.Plan)
 		return out.fail(withCode(exitError, err))
+	case errors.Is(err, migrate.ErrPlanInterrupted):
+		return out.fail(withCode(exitInterrupted, err))
 	case f.method == migrate.MethodLive && (errors.Is(err, migrate.ErrInterrupted) || (err != nil && stopped)):
 		out.summary(res)
 		return out.fail(withCode(exitInterrupted, fmt.Errorf("%w after %d points; the state is saved in %s. Resume with: %s",

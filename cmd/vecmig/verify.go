@@ -64,7 +64,10 @@ func runVerify(c *cli.Context, reg *adapters.Registry) error {
 	if err != nil {
 		return out.fail(withCode(exitError, err))
 	}
-	ctx := c.Context
+	// A signal ends the verification at once: it writes nothing and keeps
+	// no state, so there is nothing to finish or save.
+	ctx, cancel := signalContext(c.Context, out, "stopping: verification cancelled")
+	defer cancel()
 	// The same layers migrate puts around the endpoints it verifies.
 	layers := wrap.Layers{Retry: retryPolicy(c, out)}
 	opts.Logf = out.notice
@@ -89,6 +92,9 @@ func runVerify(c *cli.Context, reg *adapters.Registry) error {
 	}
 
 	r, err := verify.Run(ctx, layers.Source(src), layers.Source(dst), opts)
+	if err != nil && ctx.Err() != nil && c.Context.Err() == nil {
+		return out.fail(withCode(exitInterrupted, fmt.Errorf("verification interrupted; it writes nothing and keeps no state: run the same command again")))
+	}
 	if err != nil {
 		return out.fail(withCode(exitError, err))
 	}
