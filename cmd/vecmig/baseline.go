@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -125,29 +126,17 @@ func runBaselineVerify(c *cli.Context, reg *adapters.Registry) error {
 	if !c.IsSet("mode") {
 		opts.Mode = verify.ModeFull // a baseline is read whole anyway
 	}
-	opts.Logf = out.notice
 	file := c.String("baseline")
 	open := func() (io.ReadCloser, error) { return os.Open(file) }
-	ctx := c.Context
-	dst, err := reg.OpenSource(ctx, c.String("to"), config(c, "to-api-key"))
-	if err != nil {
-		return out.fail(withCode(exitError, fmt.Errorf("target: %w", err)))
-	}
-	defer dst.Close()
-	list, summaryTo, closeList, err := openListing(c)
-	if err != nil {
-		return out.fail(withCode(exitError, err))
-	}
-	defer closeList()
-	if list != nil {
-		opts.Listing = list
-	}
-	layers := wrap.Layers{Retry: retryPolicy(c, out)}
-	r, err := verify.RunBaseline(ctx, file, open, layers.Source(dst), opts)
-	if err != nil {
-		return out.fail(withCode(exitError, err))
-	}
-	return finishVerify(c, out, r, list, summaryTo)
+	return verifyThen(c, out, opts, func(ctx context.Context, opts verify.Options) (*verify.Report, error) {
+		dst, err := reg.OpenSource(ctx, c.String("to"), config(c, "to-api-key"))
+		if err != nil {
+			return nil, fmt.Errorf("target: %w", err)
+		}
+		defer dst.Close()
+		layers := wrap.Layers{Retry: retryPolicy(c, out)}
+		return verify.RunBaseline(ctx, file, open, layers.Source(dst), opts)
+	})
 }
 
 // sourceKeyFlags are the API key flags of the source alone: a capture reads

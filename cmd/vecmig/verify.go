@@ -64,24 +64,31 @@ func runVerify(c *cli.Context, reg *adapters.Registry) error {
 	if err != nil {
 		return out.fail(withCode(exitError, err))
 	}
-	// A signal ends the verification at once: it writes nothing and keeps
-	// no state, so there is nothing to finish or save.
+	return verifyThen(c, out, opts, func(ctx context.Context, opts verify.Options) (*verify.Report, error) {
+		// The same layers migrate puts around the endpoints it verifies.
+		layers := wrap.Layers{Retry: retryPolicy(c, out)}
+		src, toURL, err := openVerifySource(ctx, c, reg)
+		if err != nil {
+			return nil, err
+		}
+		defer src.Close()
+		dst, err := reg.OpenSource(ctx, toURL, config(c, "to-api-key"))
+		if err != nil {
+			return nil, fmt.Errorf("target: %w", err)
+		}
+		defer dst.Close()
+		return verify.Run(ctx, layers.Source(src), layers.Source(dst), opts)
+	})
+}
+
+// verifyThen runs one verification (live or against a baseline) the way
+// every verify does: a signal ends it at once (it writes nothing and keeps
+// no state), the listing goes where --list says, and finishVerify writes
+// the outcome and picks the exit code.
+func verifyThen(c *cli.Context, out *output, opts verify.Options, run func(context.Context, verify.Options) (*verify.Report, error)) error {
 	ctx, cancel := signalContext(c.Context, out, "stopping: verification cancelled")
 	defer cancel()
-	// The same layers migrate puts around the endpoints it verifies.
-	layers := wrap.Layers{Retry: retryPolicy(c, out)}
 	opts.Logf = out.notice
-	src, toURL, err := openVerifySource(ctx, c, reg)
-	if err != nil {
-		return out.fail(withCode(exitError, err))
-	}
-	defer src.Close()
-	dst, err := reg.OpenSource(ctx, toURL, config(c, "to-api-key"))
-	if err != nil {
-		return out.fail(withCode(exitError, fmt.Errorf("target: %w", err)))
-	}
-	defer dst.Close()
-
 	list, summaryTo, closeList, err := openListing(c)
 	if err != nil {
 		return out.fail(withCode(exitError, err))
@@ -90,8 +97,7 @@ func runVerify(c *cli.Context, reg *adapters.Registry) error {
 	if list != nil {
 		opts.Listing = list
 	}
-
-	r, err := verify.Run(ctx, layers.Source(src), layers.Source(dst), opts)
+	r, err := run(ctx, opts)
 	if err != nil && ctx.Err() != nil && c.Context.Err() == nil {
 		return out.fail(withCode(exitInterrupted, fmt.Errorf("verification interrupted; it writes nothing and keeps no state: run the same command again")))
 	}
