@@ -89,15 +89,11 @@ func (p *RetryPolicy) Retried(op string, attempt int, wait time.Duration, err er
 // Do runs op until it succeeds, fails permanently, outlasts the policy
 // (a GaveUpError) or ctx ends.
 func (p *RetryPolicy) Do(ctx context.Context, name string, op func(context.Context) error) error {
-	wait := p.Base
-	var first time.Time
-	for attempt := 1; ; attempt++ {
+	b := p.Budget(name)
+	for {
 		err := op(ctx)
 		if err == nil {
 			return nil
-		}
-		if attempt == 1 {
-			first = time.Now()
 		}
 		ok, after := IsRetryable(err)
 		var inner *GaveUpError
@@ -105,13 +101,10 @@ func (p *RetryPolicy) Do(ctx context.Context, name string, op func(context.Conte
 		if !ok || ctx.Err() != nil || errors.As(err, &inner) {
 			return err
 		}
-		failing := time.Since(first)
-		d, more := p.next(attempt, failing, wait, after)
-		if !more {
-			byTime := attempt < p.Attempts
-			return &GaveUpError{Op: name, Tries: attempt, For: failing, ByTime: byTime, Limit: p.Timeout, Hint: p.Hint, Err: err}
+		d, gaveUp := b.Next(err, after)
+		if gaveUp != nil {
+			return gaveUp
 		}
-		p.Retried(name, attempt, d, err)
 		t := time.NewTimer(d)
 		select {
 		case <-ctx.Done():
@@ -119,8 +112,57 @@ func (p *RetryPolicy) Do(ctx context.Context, name string, op func(context.Conte
 			return err
 		case <-t.C:
 		}
-		wait = min(wait*2, p.Max)
 	}
+}
+
+// Budget follows one request through its tries, for Do and for retry
+// loops that are not Do's (the snapshot and backup HTTP clients), so that
+// every layer stops at the same bounds with the same GaveUpError.
+type Budget struct {
+	p       *RetryPolicy
+	op      string
+	attempt int
+	first   time.Time
+	wait    time.Duration
+}
+
+// Budget starts the budget of one request, named op in messages.
+func (p *RetryPolicy) Budget(op string) *Budget { return &Budget{p: p, op: op, wait: p.Base} }
+
+// Next is told of each failed try of a transient error err, with the wait
+// the server asked for (0: none). It returns the wait before the next try
+// and reports the retry, or a *GaveUpError once a bound is reached.
+func (b *Budget) Next(err error, after time.Duration) (time.Duration, *GaveUpError) {
+	b.attempt++
+	if b.attempt == 1 {
+		b.first = time.Now()
+	}
+	failing := time.Since(b.first)
+	d, more := b.p.next(b.attempt, failing, b.wait, after)
+	if !more {
+		byTime := b.attempt < b.p.Attempts
+		return 0, &GaveUpError{Op: b.op, Tries: b.attempt, For: failing, ByTime: byTime, Limit: b.p.Timeout, Hint: b.p.Hint, Err: err}
+	}
+	b.p.Retried(b.op, b.attempt, d, err)
+	b.wait = min(b.wait*2, b.p.Max)
+	return d, nil
+}
+
+// Tries is how many failed tries Next was told of.
+func (b *Budget) Tries() int { return b.attempt }
+
+type budgetKey struct{}
+
+// WithBudget carries b in ctx, to a retry hook that sees only the context
+// of the request (go-retryablehttp's CheckRetry).
+func WithBudget(ctx context.Context, b *Budget) context.Context {
+	return context.WithValue(ctx, budgetKey{}, b)
+}
+
+// BudgetFrom is the budget WithBudget put in ctx, nil if none.
+func BudgetFrom(ctx context.Context) *Budget {
+	b, _ := ctx.Value(budgetKey{}).(*Budget)
+	return b
 }
 
 // next is the wait before the try after attempt, whose request has been

@@ -52,7 +52,9 @@ func Execute(ctx context.Context, job Job) (*Result, error) {
 		return plannedResult(plan, true), nil
 	}
 	var res *Result
-	if job.Method == MethodLive {
+	if job.Options.CatchUp.Field != "" {
+		res, err = catchUp(ctx, job, plan)
+	} else if job.Method == MethodLive {
 		res, err = plan.live.run(ctx)
 	} else {
 		res, err = serverCopy(ctx, job, plan)
@@ -123,6 +125,9 @@ func (job Job) readTarget(ctx context.Context) (adapters.Source, error) {
 func makePlan(ctx context.Context, job Job) (*Plan, error) {
 	p := &Plan{Source: job.Source.Endpoint(), Target: job.Target.Endpoint(), Method: job.Method,
 		OnExists: string(job.Options.OnExists), Verify: job.Verify}
+	if job.Options.CatchUp.Field != "" {
+		return p, p.planCatchUp(ctx, job)
+	}
 	if job.Method == MethodLive {
 		return p, p.planLive(ctx, job)
 	}
@@ -130,7 +135,9 @@ func makePlan(ctx context.Context, job Job) (*Plan, error) {
 }
 
 func (p *Plan) planLive(ctx context.Context, job Job) error {
-	lp, err := planLive(ctx, job.Source, job.Target, job.Options)
+	opts := job.Options
+	opts.readTarget = job.readTarget // a share of id ranges counts it (share.go)
+	lp, err := planLive(ctx, job.Source, job.Target, opts)
 	if err != nil {
 		return err
 	}
@@ -138,6 +145,7 @@ func (p *Plan) planLive(ctx context.Context, job Job) error {
 	p.Resume, p.StatePath = lp.res.Resumed, job.Options.StatePath
 	p.fill(lp.def, lp.parts, lp.counts)
 	p.add(lp.tr.Findings...)
+	p.add(lp.bulk.findings()...)
 	if lp.tr.Def.Engine != lp.def.Engine || len(lp.tr.Report.Dropped) > 0 {
 		p.Mapping = &lp.tr.Report
 	}
@@ -145,7 +153,18 @@ func (p *Plan) planLive(ctx context.Context, job Job) error {
 	if p.Resume {
 		onExists = adapters.ExistsAppend // the interrupted run created it
 	}
-	return p.check(ctx, lp.src, lp.dst, lp.tr.Def, onExists)
+	// A share's siblings may be creating the target meanwhile (share.go).
+	n := len(p.Findings)
+	err = lp.whileCreating(ctx, func() error {
+		p.Findings = p.Findings[:n]
+		return p.check(ctx, lp.src, lp.dst, lp.tr.Def, onExists)
+	})
+	if err != nil {
+		return err
+	}
+	fs, err := sampleFindings(ctx, lp.src, activeParts(lp.def, lp.parts)) // NaN and infinite vectors
+	p.add(fs...)
+	return err
 }
 
 func (p *Plan) fill(def *adapters.Collection, parts []string, counts map[string]uint64) {
@@ -275,7 +294,7 @@ func verifyCopy(ctx context.Context, job Job, res *Result) error {
 	}
 	defer tgt.Close()
 	job.Options.logf("verifying (%s)...", job.Verify)
-	rep, err := verify.Run(ctx, job.Source, tgt, verify.Options{Mode: job.Verify, Search: job.VerifySearch, Logf: job.Options.Logf})
+	rep, err := verify.Run(ctx, job.Source, tgt, verify.Options{Mode: job.Verify, Search: job.VerifySearch, Logf: job.Options.Logf, Share: job.Options.Share})
 	res.Verify = rep
 	if err != nil {
 		return &VerifyError{err}

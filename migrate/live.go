@@ -2,7 +2,6 @@ package migrate
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -25,6 +24,7 @@ type livePlan struct {
 	counts map[string]uint64
 	res    *Result
 	start  time.Time
+	bulk   *bulkPlan // how the target takes the copy (defer.go)
 }
 
 func (o *Options) defaults() {
@@ -32,7 +32,7 @@ func (o *Options) defaults() {
 		o.BatchSize = 256
 	}
 	if o.Workers <= 0 {
-		o.Workers = 4
+		o.Workers, o.workersAuto = 4, true
 	}
 	if o.Readers <= 0 {
 		o.Readers = 1
@@ -74,6 +74,15 @@ func planLive(ctx context.Context, src adapters.Source, dst adapters.Sink, opts 
 		lp.st.Mapping = &lp.tr.Report
 	}
 	lp.res.Resumed = lp.st.Prepared
+	if err := lp.planBulk(ctx); err != nil {
+		return nil, err
+	}
+	if err := lp.applyShare(ctx); err != nil {
+		return nil, err
+	}
+	if lp.st.rangeShare() {
+		return lp, lp.countShareRanges(ctx)
+	}
 	return lp, lp.countAndSplit(ctx)
 }
 
@@ -140,24 +149,21 @@ func translate(ctx context.Context, src adapters.Source, dst adapters.Sink, def 
 
 func (lp *livePlan) countAndSplit(ctx context.Context) error {
 	split := !lp.loaded && canSplit(lp.src, lp.dst, lp.opts)
-	lp.counts = map[string]uint64{}
-	lp.res.SourceCount = 0
-	for _, p := range lp.parts {
-		var n uint64
-		err := adapters.WithPartition(ctx, lp.src, p, lp.opts.logf, func() (err error) {
-			if n, err = lp.src.Count(ctx, p); err != nil {
-				return err
-			}
-			if split && n >= uint64(4*lp.opts.BatchSize) {
-				return splitPartition(ctx, lp.src, p, lp.st.Partitions[p], lp.opts.Readers)
-			}
-			return nil
-		})
-		if err != nil {
-			return err
+	// Several partitions at once, each activated once for both.
+	s := newSchedule(lp.src, lp.opts, partitionsAtOnce(lp.opts, false))
+	counts, err := countEach(ctx, s, lp.parts, func(ctx context.Context, p string) (uint64, error) {
+		n, err := lp.src.Count(ctx, p)
+		if err == nil && split && n >= uint64(4*lp.opts.BatchSize) {
+			err = splitPartition(ctx, lp.src, p, lp.st.Partitions[p], lp.opts.Readers)
 		}
-		lp.counts[p] = n
-		lp.res.SourceCount += n
+		return n, err
+	})
+	if err != nil {
+		return err
+	}
+	lp.counts, lp.res.SourceCount = counts, 0
+	for _, p := range lp.parts {
+		lp.res.SourceCount += counts[p]
 	}
 	return nil
 }
@@ -184,12 +190,20 @@ func (lp *livePlan) prepare(ctx context.Context) error {
 	if lp.res.Resumed {
 		// The target was created by the interrupted run: keep it, and
 		// make sure partitions exist and are writable again.
-		return lp.dst.Prepare(ctx, lp.tr.Def, adapters.ExistsAppend)
+		return lp.prepareTarget(ctx, adapters.ExistsAppend)
 	}
-	if err := lp.dst.Prepare(ctx, lp.tr.Def, lp.opts.OnExists); err != nil {
+	if err := lp.savePending(); err != nil { // before anything is held back
 		return err
 	}
-	lp.st.Prepared = true
+	created, err := lp.createsTarget(ctx) // catchup.go
+	if err != nil {
+		return err
+	}
+	if err := lp.prepareTarget(ctx, lp.opts.OnExists); err != nil {
+		return err
+	}
+	lp.st.Prepared, lp.st.TargetCreated = true, &created
+	lp.st.Bulk = lp.bulk.prepared(lp.st.Bulk) // held back until Finish, also if interrupted
 	if err := lp.st.Save(lp.opts.StatePath); err != nil {
 		return err
 	}
@@ -213,18 +227,14 @@ func (lp *livePlan) run(ctx context.Context) (*Result, error) {
 		defer opts.Progress.Finish()
 	}
 	c := lp.copier()
-	for _, p := range lp.parts {
-		if ps := st.Partitions[p]; !ps.Done() {
-			if err := c.partition(ctx, p, ps); err != nil {
-				lp.tally(c)
-				if serr := st.Save(opts.StatePath); serr != nil {
-					err = errors.Join(err, serr)
-				}
-				return res, err
-			}
-		}
+	if err := c.copyPartitions(ctx, lp.parts); err != nil {
+		lp.tally(c)
+		return res, err
 	}
 	if err := lp.dst.Finish(ctx); err != nil {
+		return res, err
+	}
+	if err := lp.bulkDone(); err != nil { // put back: later passes keep the target's own settings
 		return res, err
 	}
 	lp.tally(c)
@@ -239,10 +249,18 @@ func (lp *livePlan) run(ctx context.Context) (*Result, error) {
 func (lp *livePlan) copier() *copier {
 	rsrc, rdst, res := lp.src, lp.dst, lp.res
 	workers := lp.opts.Workers
+	ordered := false
 	if o, ok := adapters.As[adapters.OrderedSink](rdst); ok && o.RequiresOrder() {
-		workers = 1
+		workers, ordered = 1, true
 	}
-	c := &copier{opts: lp.opts, src: rsrc, dst: rdst, st: lp.st, workers: workers}
+	c := &copier{opts: lp.opts, src: rsrc, dst: rdst, st: lp.st, workers: workers,
+		atOnce: partitionsAtOnce(lp.opts, ordered), writeSlots: make(chan struct{}, workers)}
+	c.readers = newReaderSlots(c.atOnce)
+	// Each partition in flight gets its share of the writers, so that the
+	// pages held (a buffer and a writer's page each) stay about 2 × workers
+	// however many partitions are copied at once.
+	inFlight := max(min(c.atOnce, len(lp.parts)), 1)
+	c.perPart = max((workers+inFlight-1)/inFlight, 1)
 	// Between two servers of the same engine, points travel in the
 	// engine's own encoding instead of being converted to the neutral
 	// model and back; across engines each goes through the mapping.
@@ -262,13 +280,17 @@ func (lp *livePlan) tally(c *copier) {
 
 // countTarget counts every partition of the target exactly and compares.
 func (lp *livePlan) countTarget(ctx context.Context) error {
+	if lp.st.rangeShare() {
+		return lp.countTargetRanges(ctx)
+	}
 	res := lp.res
 	res.CountsMatch, res.TargetCount, res.Partitions = true, 0, nil
+	counts, err := countEach(ctx, newSchedule(nil, lp.opts, partitionsAtOnce(lp.opts, false)), lp.parts, lp.dst.Count)
+	if err != nil {
+		return err
+	}
 	for _, p := range lp.parts {
-		n, err := lp.dst.Count(ctx, p)
-		if err != nil {
-			return err
-		}
+		n := counts[p]
 		res.TargetCount += n
 		res.Partitions = append(res.Partitions, PartitionResult{
 			Name: p, SourceCount: lp.counts[p], TargetCount: n, Written: lp.st.Partitions[p].Written(),

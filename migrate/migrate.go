@@ -17,6 +17,12 @@ import (
 type Options struct {
 	BatchSize int // points per read page and per write batch
 	Workers   int // concurrent writers
+	// FixedBatch keeps write batches at BatchSize (--batch-size given);
+	// otherwise the writers adapt their size to the target (adaptive.go).
+	FixedBatch bool
+	// RequestTimeout is the timeout of one request (--timeout); adaptive
+	// write batches keep their writes well under it. 0: unknown.
+	RequestTimeout time.Duration
 	// Readers is how many disjoint id ranges of a partition are read at
 	// once. The ranges are chosen when a migration starts and recorded in
 	// the state, so a resumed run reads exactly the same ones. A source
@@ -42,6 +48,21 @@ type Options struct {
 	// Mapping are the user's choices for a copy across engines (renames,
 	// drops, type coercions, the tenant layout); see adapters/mapping.
 	Mapping mapping.Options
+	// Share makes the run copy only its part of the collection, so that
+	// Share.Of runs together copy everything once (--partition; share.go).
+	Share verify.Share
+	// readTarget opens the target's reading side (Job.readTarget); a
+	// share of id ranges counts its ranges there.
+	readTarget func(context.Context) (adapters.Source, error)
+	// CatchUp, when it names a field, makes the run a catch-up pass after
+	// a finished live copy instead of a copy (catchup.go).
+	CatchUp CatchUp
+	// DeferIndexing creates the target without building its vector index
+	// while copying, and builds it after the last write (--defer-indexing;
+	// adapters.BulkLoader). Workers 0 takes the number of writers the
+	// target suggests (its shards and nodes), else 4.
+	DeferIndexing bool
+	workersAuto   bool // Workers was 0: the target may choose
 }
 
 // Progress hears how far a run is; the CLI draws it.
@@ -81,6 +102,9 @@ type Result struct {
 	// Native names the engine encoding points were copied in ("" when they
 	// went through the neutral model); see adapters.RawFormat.
 	Native string `json:"native_format,omitempty"`
+	// Share is the part this run copied (--partition); nil: everything.
+	// Partitions, SourceCount and TargetCount are the share's.
+	Share *ShareState `json:"share,omitempty"`
 	// Plan is what the plan phase found (Execute only).
 	Plan *Plan `json:"plan,omitempty"`
 	// Copy is a server-side method's report (snapshot, backup).

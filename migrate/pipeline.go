@@ -18,13 +18,22 @@ import (
 // saves rewrites at most this much work when resumed.
 const saveEvery = 2 * time.Second
 
-// copier runs the read → write pipeline of one partition at a time.
+// copier runs the read → write pipeline of several partitions at once
+// (copyPartitions).
 type copier struct {
 	opts    Options
 	src     adapters.Source
 	dst     adapters.Sink
 	st      *State
 	workers int
+	// atOnce is how many partitions are copied at once; writeSlots holds
+	// one token per write in flight over all of them (at most workers).
+	atOnce     int
+	writeSlots chan struct{}
+	// perPart is how many writers (and buffered pages) each partition in
+	// flight has.
+	perPart int
+	readers *readerSlots // nil: no bound
 	// rawR and rawW are set when pages travel in the engine's own
 	// encoding (useRaw).
 	rawR adapters.RawReader
@@ -36,6 +45,9 @@ type copier struct {
 	mu            sync.Mutex // guards read, written and the state
 	read, written uint64
 	lastSave      time.Time
+
+	sizes   sizeLimit  // the target's request size limit (split.go)
+	batches batchSizer // the adaptive write batch size (adaptive.go)
 }
 
 // batch is one page on its way to a writer: neutral points, or a raw
@@ -80,16 +92,25 @@ type rangeProgress struct {
 	lastIDs map[int]adapters.ID // seq → last id of the batch
 }
 
+// partition copies a partition's unfinished ranges; the schedule made it
+// readable (copyPartitions).
 func (c *copier) partition(ctx context.Context, part string, ps *PartitionState) error {
 	var todo []*RangeState
+	c.mu.Lock()
 	for _, r := range ps.Ranges {
 		if !r.Done {
 			todo = append(todo, r)
 		}
 	}
-	return adapters.WithPartition(ctx, c.src, part, c.opts.logf, func() error {
-		return c.copyRanges(ctx, part, todo)
-	})
+	c.mu.Unlock()
+	if c.readers != nil {
+		release, err := c.readers.take(ctx, len(todo))
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
+	return c.copyRanges(ctx, part, todo)
 }
 
 // useRaw makes the copier move pages in the engine's own encoding when the
@@ -118,14 +139,22 @@ func (c *copier) copyRanges(ctx context.Context, part string, ranges []*RangeSta
 	for i, r := range ranges {
 		rc.prog[i] = &rangeProgress{r: r, done: map[int]int{}, lastIDs: map[int]adapters.ID{}}
 	}
-	batches := make(chan batch, c.workers)
-	acks := make(chan batch, c.workers+len(ranges))
+	batches := make(chan batch, c.writersPerPart())
+	acks := make(chan batch, c.writersPerPart()+len(ranges))
 	rc.startReaders(ctx, batches)
 	rc.startWriters(ctx, batches, acks)
 	for b := range acks {
 		rc.acknowledge(b)
 	}
 	return rc.finish()
+}
+
+// writersPerPart is perPart, or every writer when it is not set.
+func (c *copier) writersPerPart() int {
+	if c.perPart > 0 {
+		return c.perPart
+	}
+	return max(c.workers, 1)
 }
 
 // rangeCopy is the state of one copyRanges call.
@@ -184,16 +213,18 @@ func stopContext(ctx context.Context, stop <-chan struct{}) (context.Context, co
 // writers only drain what the readers still send.
 func (rc *rangeCopy) startWriters(ctx context.Context, batches <-chan batch, acks chan<- batch) {
 	var writers sync.WaitGroup
-	for i := 0; i < rc.c.workers; i++ {
+	for i := 0; i < rc.c.writersPerPart(); i++ {
 		writers.Add(1)
 		go func() {
 			defer writers.Done()
 			for b := range batches {
 				if ctx.Err() != nil {
+					// A batch skipped: the ranges must not be closed.
+					rc.fc.Fail(ctx.Err())
 					continue
 				}
 				// Adapters name the rejected points in their errors.
-				if err := rc.c.write(ctx, rc.part, b); err != nil {
+				if err := rc.c.writeShared(ctx, rc.part, b); err != nil {
 					rc.fc.Fail(err)
 					continue
 				}
@@ -231,13 +262,14 @@ func (rc *rangeCopy) acknowledge(b batch) {
 		p.next++
 		advanced = true
 	}
-	if advanced && time.Since(c.lastSave) > saveEvery {
-		rc.fc.Fail(c.save())
+	if advanced {
+		rc.fc.Fail(c.saveSoon())
 	}
 }
 
 // finish returns the first cause of a failure (the ranges stay open), or
-// saves the state of an interrupted run, or closes the ranges.
+// saves the state of an interrupted run, or closes the ranges (saved with
+// the next save: a range closed but not saved is only read again).
 func (rc *rangeCopy) finish() error {
 	if err := rc.fc.Err(); err != nil {
 		return err
@@ -248,10 +280,28 @@ func (rc *rangeCopy) finish() error {
 		}
 		return ErrInterrupted
 	}
+	if !rc.complete() {
+		return fmt.Errorf("partition %q of %s: a batch read was not written, so its ranges stay open; run the same command again to resume", rc.part, rc.c.src.Endpoint())
+	}
+	rc.c.mu.Lock()
 	for _, r := range rc.ranges {
 		r.Done = true
 	}
-	return rc.c.save()
+	rc.c.mu.Unlock()
+	return rc.c.saveSoon()
+}
+
+// complete reports whether the target acknowledged every batch the
+// readers sent: only then may the ranges be closed.
+func (rc *rangeCopy) complete() bool {
+	rc.lastMu.Lock()
+	defer rc.lastMu.Unlock()
+	for _, p := range rc.prog {
+		if len(p.lastIDs) > 0 || len(p.done) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *copier) save() error {
@@ -347,8 +397,17 @@ func (c *copier) readPage(ctx context.Context, part string, after *adapters.ID) 
 	return batch{points: page.Points}, page.Done, err
 }
 
-// write writes a batch the way it was read.
+// write checks a batch for NaN and infinite vectors (validate.go), then
+// writes it in requests the target takes (split.go).
 func (c *copier) write(ctx context.Context, part string, b batch) error {
+	if err := c.checkBatch(part, b); err != nil {
+		return err
+	}
+	return c.writeSplit(ctx, part, b)
+}
+
+// writeOnce writes a batch the way it was read, in one request.
+func (c *copier) writeOnce(ctx context.Context, part string, b batch) error {
 	if b.raw != nil {
 		return c.rawW.WriteRaw(ctx, part, b.raw)
 	}

@@ -13,8 +13,9 @@ import (
 // one. A state file of a different migration is refused with the reason.
 func openState(opts Options, res *Result, def *adapters.Collection, parts []string) (st *State, loaded bool, err error) {
 	fp := def.Fingerprint()
+	catchUp := opts.CatchUp.Field != ""
 	if opts.StatePath == "" {
-		if !opts.DryRun {
+		if !opts.DryRun && !catchUp { // a catch-up with --since keeps none
 			return nil, false, fmt.Errorf("no state file given")
 		}
 		return NewState(res.Source, res.Target, res.Method, fp, parts), false, nil
@@ -26,7 +27,13 @@ func openState(opts Options, res *Result, def *adapters.Collection, parts []stri
 	if err != nil {
 		return nil, false, adapters.WithKind(adapters.KindInvalid, err)
 	}
-	if why := st.Matches(res.Source, res.Target, res.Method, fp); why != nil {
+	want := fp
+	if catchUp {
+		// A live source's definition may change after the first pass (a
+		// new payload index, a tenant); the catch-up plan notes it.
+		want = st.Fingerprint
+	}
+	if why := st.Matches(res.Source, res.Target, res.Method, want); why != nil {
 		return nil, false, adapters.Errorf(adapters.KindInvalid,
 			"state file %s belongs to another migration: %v; use another --state file, or delete this one to start afresh", opts.StatePath, why)
 	}

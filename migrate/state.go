@@ -36,6 +36,22 @@ type State struct {
 	// Mapping is the translation across engines (renames, drops, types),
 	// nil between two endpoints of one engine.
 	Mapping *mapping.Report `json:"mapping,omitempty"`
+	// Share is the part of the collection this run copies (--partition
+	// i/N, share.go); nil: all of it. A state is resumed only by a run of
+	// the same share.
+	Share *ShareState `json:"share,omitempty"`
+	// CatchUpStarted is when the last finished catch-up pass (--catch-up)
+	// started; the next one re-copies what changed since then. nil: none
+	// yet, the next starts from Started. Older vecmigs ignore it.
+	CatchUpStarted *time.Time `json:"catch_up_started,omitempty"`
+	// TargetCreated is whether this migration created the target (it did
+	// not exist, or --on-exists recreate): only then may a catch-up delete
+	// the target's points the source lacks without --catch-up-delete. nil:
+	// unknown (a state of an older vecmig, or one a --since catch-up made).
+	TargetCreated *bool `json:"target_created,omitempty"`
+	// Bulk is what the target was created without, to be put back after
+	// the last write (defer.go); nil when nothing was held back.
+	Bulk *BulkState `json:"bulk,omitempty"`
 }
 
 // PartitionState is the progress of one partition ("" when the collection

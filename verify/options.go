@@ -113,6 +113,9 @@ type Options struct {
 	// MinRecall is the target's recall@10 below which the search check
 	// warns of an index-settings mismatch; default 0.9.
 	MinRecall float64
+	// Share limits the verification to one run's part of a partitioned
+	// copy (--partition i/N, share.go); the zero value verifies everything.
+	Share Share
 }
 
 func (o *Options) defaults() error {
@@ -147,6 +150,9 @@ func (o *Options) defaults() error {
 	}
 	if o.Search < 0 || o.MinRecall < 0 || o.MinRecall > 1 {
 		return fmt.Errorf("search check: %d queries with --min-recall %g: use 0 or more queries and a recall between 0 and 1", o.Search, o.MinRecall)
+	}
+	if !o.Share.Whole() && (o.Share.Index < 0 || o.Share.Index >= o.Share.Of) {
+		return fmt.Errorf("--partition %d/%d: the index must be from 0 to %d", o.Share.Index, o.Share.Of, o.Share.Of-1)
 	}
 	if o.MinRecall == 0 {
 		o.MinRecall = 0.9

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vecmig/vecmig/adapters"
+	"github.com/vecmig/vecmig/adapters/idspace"
 	"github.com/vecmig/vecmig/adapters/mapping"
 	"github.com/vecmig/vecmig/verify/fingerprint"
 )
@@ -53,8 +54,16 @@ func Run(ctx context.Context, src, dst adapters.Source, opts Options) (*Report, 
 	if err := v.setMapping(sdef, ddef); err != nil {
 		return nil, err
 	}
+	if sdef, ddef, err = v.applyShare(ctx, sdef, ddef); err != nil {
+		return nil, err
+	}
 
-	parts, err := v.counts(ctx, sdef, ddef)
+	var parts []partition
+	if v.shareRanges != nil {
+		parts, err = v.rangeCounts(ctx, sdef, ddef)
+	} else {
+		parts, err = v.counts(ctx, sdef, ddef)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -77,9 +86,17 @@ func (v *verifier) comparePoints(ctx context.Context, parts []partition) error {
 	var err error
 	switch v.opts.Mode {
 	case ModeSample:
+		if v.shareRanges != nil {
+			v.report.note("sample mode over a share of id ranges compares the share's exact counts only; use --mode full or digest to compare its points")
+			break
+		}
 		v.report.Sample = v.opts.Sample.String()
 		err = v.sample(ctx, parts)
 	case ModeFull, ModeDigest:
+		if v.shareRanges != nil {
+			err = v.fullShare(ctx, parts)
+			break
+		}
 		err = v.full(ctx, parts)
 	}
 	if err != nil || v.opts.Search == 0 {
@@ -111,6 +128,9 @@ type verifier struct {
 	mapping  mapping.Mapping
 	report   *Report
 	listMu   sync.Mutex
+	// shareRanges are, for Options.Share split by id ranges, the
+	// share's ranges of each partition (share_run.go); nil otherwise.
+	shareRanges map[string][]idspace.Range
 }
 
 // partition is one partition to verify.

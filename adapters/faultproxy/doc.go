@@ -1,6 +1,7 @@
 // Package faultproxy puts a fault-injecting proxy in front of a real server,
 // so tests can make Qdrant or Weaviate fail on demand: answer an error, stall,
-// cut a download half way, corrupt bytes, or ignore Range requests.
+// cut a download half way, corrupt bytes, ignore Range requests, or
+// rewrite what an answer says (a newer version, say).
 //
 // HTTP proxies a REST port and GRPC proxies a gRPC port. Both forward every
 // call unchanged until a Fault is injected; a Pair holds one of each for a

@@ -37,6 +37,12 @@ type Fault struct {
 	// Delay waits before acting or forwarding; a caller that gives up
 	// first gets its own cancellation, as from a slow server.
 	Delay time.Duration
+	// HoldAnswer (gRPC) forwards the call at once and holds the backend's
+	// answer this long before relaying it: a write the server applied
+	// whose answer comes after the caller's deadline. A caller that gives
+	// up first sees its own DeadlineExceeded, though the backend handled
+	// the call.
+	HoldAnswer time.Duration
 	// CutAfter forwards the call but breaks the connection once this many
 	// response bytes have reached the client: a download ends early, or a
 	// write is applied without its answer arriving. HTTP counts body bytes
@@ -58,6 +64,8 @@ type Fault struct {
 	// refuses them: 403 over HTTP, PermissionDenied over gRPC, unless
 	// Status or Code says otherwise.
 	DenyWrites bool
+	// Rewrite replaces text in the forwarded response (see Rewrite).
+	Rewrite *Rewrite
 }
 
 // retryAfterSeconds rounds up, so a sub-second RetryAfter still asks the
@@ -71,12 +79,12 @@ func (f Fault) retryAfterSeconds() int {
 // A Fault with no effect at all is allowed: with Times it lets that many
 // matching calls through before the faults injected after it.
 func checkEffects(f Fault, answers bool) error {
-	forwards := f.CutAfter != 0 || f.Corrupt || f.StripRange
+	forwards := f.CutAfter != 0 || f.Corrupt || f.StripRange || f.HoldAnswer != 0
 	switch {
-	case f.CutAfter < 0 || f.Delay < 0 || f.RetryAfter < 0 || f.Times < 0:
-		return errors.New("CutAfter, Delay, RetryAfter and Times cannot be negative")
+	case f.CutAfter < 0 || f.Delay < 0 || f.RetryAfter < 0 || f.Times < 0 || f.HoldAnswer < 0:
+		return errors.New("CutAfter, Delay, HoldAnswer, RetryAfter and Times cannot be negative")
 	case (answers || f.DenyWrites) && forwards:
-		return errors.New("a fault that answers itself (Status, Code, DenyWrites) cannot also cut, corrupt or strip a forwarded response")
+		return errors.New("a fault that answers itself (Status, Code, DenyWrites) cannot also cut, corrupt, strip or hold a forwarded response")
 	case f.RetryAfter != 0 && !answers && !f.DenyWrites:
 		return errors.New("RetryAfter needs a Status or Code to go with")
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -26,7 +27,7 @@ func (p *GRPC) handle(_ any, ss grpc.ServerStream) error {
 	e, f := p.faults.arrive(call{path: method})
 	defer p.faults.finish(e)
 	if f == nil {
-		return p.forward(ss, method, 0)
+		return p.forward(ss, method, 0, 0)
 	}
 	if err := sleep(ss.Context(), f.Delay); err != nil {
 		return status.FromContextError(err).Err()
@@ -34,7 +35,10 @@ func (p *GRPC) handle(_ any, ss grpc.ServerStream) error {
 	if code := grpcCode(*f); code != codes.OK {
 		return answerGRPC(ss, *f, code, method)
 	}
-	return p.forward(ss, method, f.CutAfter)
+	if r := f.Rewrite; r != nil {
+		ss = &rewritingStream{ServerStream: ss, old: []byte(r.Old), new: []byte(r.New)}
+	}
+	return p.forward(ss, method, f.CutAfter, f.HoldAnswer)
 }
 
 // grpcCode is the code a fault fails the call with, or OK to forward.
@@ -61,9 +65,13 @@ func answerGRPC(ss grpc.ServerStream, f Fault, code codes.Code, method string) e
 // forward relays one call to the backend, both directions at once, and
 // returns the backend's own status. cutAfter > 0 breaks the client's
 // connection instead of sending the response message that would pass
-// that many bytes.
-func (p *GRPC) forward(ss grpc.ServerStream, method string, cutAfter int64) error {
+// that many bytes; hold > 0 waits that long before relaying the answer.
+func (p *GRPC) forward(ss grpc.ServerStream, method string, cutAfter int64, hold time.Duration) error {
 	ctx, cancel := context.WithCancel(ss.Context())
+	if hold > 0 {
+		// The backend must finish although the client gives up meanwhile.
+		ctx, cancel = context.WithCancel(context.WithoutCancel(ss.Context()))
+	}
 	defer cancel()
 	md, _ := metadata.FromIncomingContext(ctx)
 	ctx = metadata.NewOutgoingContext(ctx, md.Copy())
@@ -74,7 +82,7 @@ func (p *GRPC) forward(ss grpc.ServerStream, method string, cutAfter int64) erro
 	up := make(chan error, 1)
 	go func() { up <- sendUp(ss, cs) }()
 	down := make(chan error, 1)
-	go func() { down <- p.sendDown(ss, cs, cutAfter) }()
+	go func() { down <- p.sendDown(ss, cs, cutAfter, hold) }()
 	select {
 	case err := <-down:
 		return err
@@ -116,9 +124,15 @@ func sendUp(ss grpc.ServerStream, cs grpc.ClientStream) error {
 }
 
 // sendDown relays the backend's header, messages, trailer and status.
-func (p *GRPC) sendDown(ss grpc.ServerStream, cs grpc.ClientStream, cutAfter int64) error {
+func (p *GRPC) sendDown(ss grpc.ServerStream, cs grpc.ClientStream, cutAfter int64, hold time.Duration) error {
 	// A Header error reappears from RecvMsg with the trailer, below.
-	if md, err := cs.Header(); err == nil && len(md) > 0 {
+	md, err := cs.Header()
+	if hold > 0 {
+		if err := sleep(ss.Context(), hold); err != nil {
+			return status.FromContextError(err).Err()
+		}
+	}
+	if err == nil && len(md) > 0 {
 		if err := ss.SendHeader(md); err != nil {
 			return err
 		}

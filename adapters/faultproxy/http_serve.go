@@ -29,7 +29,11 @@ func (p *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Header.Del("Range")
 		r.Header.Del("If-Range")
 	}
-	p.proxy.ServeHTTP(newFaultWriter(w, *f), r)
+	proxy := p.proxy
+	if f.Rewrite != nil {
+		proxy = p.rewritingProxy(*f.Rewrite)
+	}
+	proxy.ServeHTTP(newFaultWriter(w, *f), r)
 }
 
 // httpStatus is the status a fault answers with itself, or 0 to forward.

@@ -76,5 +76,8 @@ func checkGRPC(f Fault) error {
 	case f.Corrupt || f.StripRange:
 		return errors.New("Corrupt and StripRange are HTTP-only")
 	}
+	if err := checkRewrite(f, true); err != nil {
+		return err
+	}
 	return checkEffects(f, f.Code != 0)
 }

@@ -87,8 +87,13 @@ func checkHTTP(f Fault) error {
 	switch {
 	case f.Code != 0:
 		return errors.New("Code is for gRPC; use Status")
+	case f.HoldAnswer != 0:
+		return errors.New("HoldAnswer is gRPC-only")
 	case f.Status != 0 && (f.Status < 100 || f.Status > 999):
 		return errors.New("Status is not an HTTP status code")
+	}
+	if err := checkRewrite(f, false); err != nil {
+		return err
 	}
 	return checkEffects(f, f.Status != 0)
 }

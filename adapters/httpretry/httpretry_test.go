@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vecmig/vecmig/adapters"
 )
 
 func TestCheckRetry(t *testing.T) {
@@ -46,6 +48,23 @@ func TestAfter(t *testing.T) {
 	for _, h := range []string{"", "soon", "-1", time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat)} {
 		if d := After(h); d != 0 {
 			t.Errorf("After(%q) = %s, want 0", h, d)
+		}
+	}
+}
+
+// The clients' own retry bounds are unlimited: a request without a budget
+// must not be retried at all, or it would be retried forever.
+func TestBudgetCheckNeedsABudget(t *testing.T) {
+	p := &adapters.RetryPolicy{Attempts: 3, Base: time.Millisecond, Max: time.Millisecond}
+	check := BudgetCheck(time.Second)
+	for _, budget := range []bool{false, true} {
+		ctx := context.Background()
+		if budget {
+			ctx = adapters.WithBudget(ctx, p.Budget("test"))
+		}
+		resp := &http.Response{StatusCode: http.StatusServiceUnavailable, Status: "503 Service Unavailable", Header: http.Header{}, Body: http.NoBody}
+		if retry, err := check(ctx, resp, nil); retry != budget {
+			t.Errorf("503 with a budget %v: retry %v (%v); want %v", budget, retry, err, budget)
 		}
 	}
 }

@@ -126,14 +126,26 @@ func (n *qwNode) observe(id adapters.ID, v any) {
 	}
 }
 
+// observeString notes whether s is a date and a UUID. Most strings are
+// neither, and a failed time.Parse or ParseID allocates its error: a
+// string too short, or without the year's '-', is ruled out first.
 func (n *qwNode) observeString(id adapters.ID, s string) {
-	if _, err := time.Parse(time.RFC3339Nano, s); err != nil {
+	if !maybeDate(s) {
+		n.notDate.add(id)
+	} else if _, err := time.Parse(time.RFC3339Nano, s); err != nil {
 		n.notDate.add(id)
 	}
-	if u, err := adapters.ParseID(s); err != nil || !u.IsUUID() {
+	if len(s) < 32 { // a UUID has 32 hex digits, dashes aside
+		n.notUUID.add(id)
+	} else if u, err := adapters.ParseID(s); err != nil || !u.IsUUID() {
 		n.notUUID.add(id)
 	}
 }
+
+// maybeDate is false for a string time.RFC3339Nano cannot parse for
+// certain: shorter than "2006-01-02T15:04:05Z", or no '-' after a
+// four-digit year.
+func maybeDate(s string) bool { return len(s) >= len("2006-01-02T15:04:05Z") && s[4] == '-' }
 
 func (n *qwNode) observeObject(id adapters.ID, m map[string]any) {
 	if !isGeoPoint(m) {

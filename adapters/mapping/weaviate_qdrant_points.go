@@ -91,6 +91,9 @@ func (m *wqMapping) ToTarget(p adapters.Point) (adapters.Point, error) {
 }
 
 func wqPayload(in map[string]any, props map[string]*wqProp, path string) (map[string]any, error) {
+	if keptAsIs(in, props) {
+		return in, nil // shared, as vectors are: nothing downstream changes it
+	}
 	out := make(map[string]any, len(in))
 	for k, v := range in {
 		pp := props[k]
@@ -104,6 +107,23 @@ func wqPayload(in map[string]any, props map[string]*wqProp, path string) (map[st
 		out[pp.key] = x
 	}
 	return out, nil
+}
+
+// keptAsIs reports whether wqPayload would copy in unchanged: every key
+// keeps its name and every value is a normalised scalar (the common case,
+// which then costs no copy per point).
+func keptAsIs(in map[string]any, props map[string]*wqProp) bool {
+	for k, v := range in {
+		if pp := props[k]; pp != nil && pp.key != k {
+			return false
+		}
+		switch v.(type) {
+		case nil, bool, string, int64, float64:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func wqValue(v any, pp *wqProp, path string) (any, error) {

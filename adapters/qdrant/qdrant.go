@@ -229,6 +229,9 @@ func (c *conn) classify(ctx context.Context, err error, what string) error {
 		// The caller gave up (cancelled or out of time): not the server's doing.
 		return fmt.Errorf("%s: %s: %w", c.prefix, what, ctx.Err())
 	}
+	if tl := tooLarge(err, what, c.prefix); tl != nil {
+		return tl // before ResourceExhausted, which also means a rate limit (size.go)
+	}
 	var re *qdrant.QdrantResourceExhaustedError
 	if errors.As(err, &re) {
 		// The go-client turns ResourceExhausted with a retry-after trailer

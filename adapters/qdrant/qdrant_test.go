@@ -367,7 +367,7 @@ func TestSourceHasNoWriteMethods(t *testing.T) {
 	for i := 0; i < typ.NumMethod(); i++ {
 		got = append(got, typ.Method(i).Name)
 	}
-	want := "Close,CopyMethod,CopyTo,Count,Describe,Endpoint,Get,PlanCopy,RawFormat,Read,ReadRaw,Search,Version"
+	want := "CheckChangedField,Close,CopyMethod,CopyTo,Count,Describe,Endpoint,Get,PlanCopy,RawFormat,Read,ReadChanged,ReadRaw,Search,Version"
 	if strings.Join(got, ",") != want {
 		t.Errorf("Source methods = %s; want %s", strings.Join(got, ","), want)
 	}

@@ -20,6 +20,7 @@ type Sink struct {
 	mu      sync.Mutex
 	vectors map[string]adapters.VectorSpec // the target's, once known; to name a rejected point
 	views   map[string]*Sink               // by tenant, with one collection per tenant
+	bulk    *bulkLoad                      // set by PlanBulkLoad (deferindex.go)
 }
 
 var _ adapters.Sink = (*Sink)(nil)
@@ -142,6 +143,7 @@ func (s *Sink) create(ctx context.Context, def *adapters.Collection) error {
 		return err
 	}
 	s.setVectors(nil) // the new collection's, described when needed
+	s.holdBack(p)     // a bulk load's settings held back until Finish
 	cctx, cancel := s.c.call(ctx)
 	defer cancel()
 	if err := s.c.client.CreateCollection(cctx, p.create); err != nil {
@@ -311,28 +313,13 @@ func (s *Sink) writeError(ctx context.Context, err error, partition string, n in
 	return s.c.classify(ctx, err, fmt.Sprintf("write %d points (ids %s to %s)%s", n, first, last, inPartition(partition)))
 }
 
-// upsert writes neutral points with wait=true through the go-client's
-// messages (raw batches: upsertRaw). A tenant filter keeps a point of
-// another tenant with the same id as it is (Qdrant's update_filter): the
-// written tenant then lacks the point, which a count shows, instead of
-// the other tenant losing it silently.
+// upsert writes neutral points with wait=true (upsertWire; raw batches:
+// upsertRaw). A tenant filter keeps a point of another tenant with the
+// same id as it is (Qdrant's update_filter): the written tenant then lacks
+// the point, which a count shows, instead of the other tenant losing it
+// silently.
 func (s *Sink) upsert(ctx context.Context, sel *qdrant.ShardKeySelector, tenant *qdrant.Filter, points []adapters.Point) error {
-	req := &qdrant.UpsertPoints{
-		CollectionName:   s.c.coll,
-		Wait:             ptr(true),
-		Points:           make([]*qdrant.PointStruct, len(points)),
-		ShardKeySelector: sel,
-		UpdateFilter:     tenant,
-	}
-	for i := range points {
-		ps, err := qdrantPoint(&points[i])
-		if err != nil {
-			return adapters.Errorf(adapters.KindInvalid, "%s: point %s cannot be written: %w", s.c.prefix, points[i].ID, err)
-		}
-		req.Points[i] = ps
-	}
-	_, err := s.c.client.Upsert(ctx, req)
-	return err
+	return s.c.upsertWire(ctx, sel, tenant, points)
 }
 
 // culprits names the points of a rejected batch that do not fit the
@@ -413,7 +400,7 @@ func (s *Sink) Finish(ctx context.Context) error {
 	if info.GetStatus() == qdrant.CollectionStatus_Red {
 		return fmt.Errorf("%s: the collection's status is red after writing (optimizer: %s); see the Qdrant server log", s.c.prefix, info.GetOptimizerStatus().GetError())
 	}
-	return nil
+	return s.putBack(ctx) // a bulk load's settings held back (deferindex_finish.go)
 }
 
 // Count returns the exact number of points in a partition of the target.

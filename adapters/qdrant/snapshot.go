@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -40,16 +41,19 @@ type Snapshots struct {
 
 // SnapshotOptions tune the snapshot client.
 type SnapshotOptions struct {
-	// Retry is the run's retry policy: its Attempts per request on
-	// 429/502/503/504 and connection errors, and per download on a cut
-	// connection; its Base and Max bound the backoff when the server sends
-	// no Retry-After; it counts and reports every retry. nil:
-	// adapters.DefaultRetry().
+	// Retry is the run's retry policy: its Attempts and Timeout bound the
+	// tries of each request on 429/502/503/504 and connection errors, and
+	// of each download on a cut connection; its Base and Max bound the
+	// backoff when the server sends no Retry-After; it counts and reports
+	// every retry. nil: adapters.DefaultRetry().
 	Retry *adapters.RetryPolicy
 	// MaxRetryAfter caps a server's Retry-After (default 5m).
 	MaxRetryAfter time.Duration
 	// Transport replaces the HTTP transport (tests).
 	Transport http.RoundTripper
+	// createFile makes the file a download writes (tests: a disk that
+	// fills up); nil is createSnapshotFile.
+	createFile func(path string) (snapshotFile, error)
 }
 
 // SnapshotInfo describes one snapshot.
@@ -99,12 +103,13 @@ func OpenSnapshots(ep *adapters.Endpoint, cfg adapters.Config, opts SnapshotOpti
 	}
 	c := retryablehttp.NewClient()
 	// retryablehttp's default logger prints every URL; vecmig reports
-	// retries itself through Notify.
+	// retries itself through the policy.
 	c.Logger = nil
-	c.RetryMax = max(opts.Retry.Attempts, 1) - 1
-	c.RetryWaitMin, c.RetryWaitMax = opts.Retry.Base, opts.Retry.Max
-	c.CheckRetry = httpretry.CheckRetry
-	c.Backoff = s.backoff
+	// The run's policy bounds the tries (its Attempts and Timeout) and
+	// makes the waits: see httpretry.BudgetCheck.
+	c.RetryMax = math.MaxInt32
+	c.CheckRetry = httpretry.BudgetCheck(s.opts.MaxRetryAfter)
+	c.Backoff = func(time.Duration, time.Duration, int, *http.Response) time.Duration { return 0 }
 	c.ErrorHandler = retryablehttp.PassthroughErrorHandler
 	tr := opts.Transport
 	if tr == nil {
@@ -118,22 +123,6 @@ func OpenSnapshots(ep *adapters.Endpoint, cfg adapters.Config, opts SnapshotOpti
 	c.HTTPClient = &http.Client{Transport: tr}
 	s.http = c
 	return s, nil
-}
-
-// backoff honours Retry-After (429 and 503) up to MaxRetryAfter, else
-// grows exponentially, and reports the retry to the policy.
-func (s *Snapshots) backoff(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
-	wait := retryablehttp.DefaultBackoff(min, max, attempt, resp)
-	if wait > s.opts.MaxRetryAfter {
-		wait = s.opts.MaxRetryAfter
-	}
-	op, why := "qdrant "+s.addr+": REST request", errors.New("failed to connect")
-	if resp != nil && resp.Request != nil {
-		op = fmt.Sprintf("qdrant %s: %s %s", s.addr, resp.Request.Method, resp.Request.URL.Path)
-		why = fmt.Errorf("answered %s", resp.Status)
-	}
-	s.opts.Retry.Retried(op, attempt+1, wait, why)
-	return wait
 }
 
 // Close releases the gRPC connection, if one was made.
@@ -167,6 +156,8 @@ func (s *Snapshots) DownloadURL(coll, name string) string {
 }
 
 func (s *Snapshots) newRequest(ctx context.Context, method, path string, body any) (*retryablehttp.Request, error) {
+	op := fmt.Sprintf("qdrant %s: %s %s", s.addr, method, strings.SplitN(path, "?", 2)[0])
+	ctx = adapters.WithBudget(ctx, s.opts.Retry.Budget(op))
 	req, err := retryablehttp.NewRequestWithContext(ctx, method, s.base+path, body)
 	if err != nil {
 		return nil, adapters.Errorf(adapters.KindInvalid, "qdrant %s: build request %s %s: %w", s.addr, method, path, err)
@@ -181,22 +172,38 @@ func (s *Snapshots) newRequest(ctx context.Context, method, path string, body an
 // ends as a classified error (the body read for the server's message).
 func (s *Snapshots) do(ctx context.Context, req *retryablehttp.Request, coll, what string) (*http.Response, error) {
 	resp, err := s.http.Do(req)
+	var gaveUp *adapters.GaveUpError
+	if errors.As(err, &gaveUp) {
+		// The policy is spent: say what kept failing, then how long.
+		if resp != nil {
+			gaveUp.Err = s.statusError(resp, coll, what)
+			resp.Body.Close()
+		} else {
+			gaveUp.Err = s.connError(coll, what, gaveUp.Err)
+		}
+		return nil, gaveUp
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%s: %s: %w", s.Prefix(coll), what, ctx.Err())
 		}
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // the URL is in the message already
-		}
-		return nil, adapters.Errorf(adapters.KindUnreachable, "%s: %s: cannot reach the REST API at %s after %d attempts (%v); is Qdrant running and is its REST port given with ?rest_port= in the URL?",
-			s.Prefix(coll), what, s.base, s.opts.Retry.Attempts, err)
+		return nil, s.connError(coll, what, err)
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return resp, nil
 	}
 	defer resp.Body.Close()
 	return nil, s.statusError(resp, coll, what)
+}
+
+// connError is a request that got no answer.
+func (s *Snapshots) connError(coll, what string, err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // the URL is in the message already
+	}
+	return adapters.Errorf(adapters.KindUnreachable, "%s: %s: cannot reach the REST API at %s (%v); is Qdrant running and is its REST port given with ?rest_port= in the URL?",
+		s.Prefix(coll), what, s.base, err)
 }
 
 // statusError classifies a non-2xx answer by its status code.
@@ -218,7 +225,7 @@ func (s *Snapshots) statusError(resp *http.Response, coll, what string) error {
 		return adapters.Errorf(adapters.KindInvalid, "%s: %s: the server has no space left (%s); free disk space on it (old snapshots: 'vecmig snapshot prune')", p, what, msg)
 	}
 	if httpretry.Status(resp.StatusCode) {
-		return adapters.Retryable(fmt.Errorf("%s: %s: still %s after %d attempts (%s); try again later", p, what, resp.Status, s.opts.Retry.Attempts, msg), httpretry.After(resp.Header.Get("Retry-After")))
+		return adapters.Retryable(fmt.Errorf("%s: %s: the server answered %s (%s)", p, what, resp.Status, msg), httpretry.After(resp.Header.Get("Retry-After")))
 	}
 	return fmt.Errorf("%s: %s: the server answered %s: %s", p, what, resp.Status, msg)
 }

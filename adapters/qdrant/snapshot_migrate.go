@@ -136,6 +136,10 @@ func takeSnapshot(ctx context.Context, src SnapshotSide, plan *SnapshotPlan, opt
 		res.Snapshot, res.Kept = *plan.Snapshot, true
 		return func() {}, nil
 	}
+	before, err := snapshotNames(ctx, src)
+	if err != nil {
+		return nil, err
+	}
 	opts.logf("creating a snapshot of %s", src)
 	info, err := src.Server.Create(ctx, src.Collection)
 	if err != nil {
@@ -143,7 +147,14 @@ func takeSnapshot(ctx context.Context, src SnapshotSide, plan *SnapshotPlan, opt
 	}
 	res.Snapshot, res.Created, res.Kept = info, true, opts.KeepSnapshot
 	opts.logf("snapshot %s: %d bytes, sha256 %s", info.Name, info.Size, orNone(info.Checksum))
-	if opts.KeepSnapshot {
+	if before[info.Name] {
+		// Qdrant names snapshots to the second: one made by someone else in
+		// the same second has this very name, and deleting it would delete
+		// theirs.
+		opts.logf("note: the source already had a snapshot named %s (made in the same second); vecmig leaves it in place", info.Name)
+		res.Kept = true
+	}
+	if res.Kept {
 		return func() {}, nil
 	}
 	cleanCtx := context.WithoutCancel(ctx)
@@ -152,6 +163,19 @@ func takeSnapshot(ctx context.Context, src SnapshotSide, plan *SnapshotPlan, opt
 			opts.logf("warning: could not delete the snapshot vecmig made on the source: %v; delete it with 'vecmig snapshot delete'", err)
 		}
 	}, nil
+}
+
+// snapshotNames lists the names of the snapshots the source collection has.
+func snapshotNames(ctx context.Context, src SnapshotSide) (map[string]bool, error) {
+	list, err := src.Server.List(ctx, src.Collection)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[string]bool, len(list))
+	for _, s := range list {
+		names[s.Name] = true
+	}
+	return names, nil
 }
 
 // recoverDirect has the target fetch the snapshot from the source.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"time"
 
 	qc "github.com/qdrant/go-client/qdrant"
 
@@ -48,15 +49,38 @@ func (r *SnapshotRecovery) logf(format string, args ...any) {
 // collection, then, after the shard keys have been created with the shard
 // ids they have in the snapshot, again for the points.
 func RecoverSnapshot(ctx context.Context, dst SnapshotSide, r SnapshotRecovery) error {
-	replaced, err := recoverInto(ctx, dst, r)
-	if err != nil && replaced {
+	var started bool
+	replaced, err := recoverInto(ctx, dst, r, &started)
+	// Checked before an interruption: a user who stopped the run must
+	// still learn what it left on the target.
+	switch {
+	case err == nil:
+		return nil
+	case replaced:
 		return fmt.Errorf("%w; collection %q had been deleted to be replaced and is now missing or incomplete: run the command again (with --on-exists recreate)", err, dst.Collection)
+	case started && (ctx.Err() != nil || !recoveryRefused(err)):
+		// The target may have died or restarted midway (seen: a killed
+		// Qdrant keeps the half-made collection), or the user stopped
+		// vecmig: a plain rerun would be refused because the collection
+		// exists.
+		return fmt.Errorf("%w; the recovery of collection %q did not finish, so the target may hold it incomplete: once the target answers again (restart it if it stopped), run the same command with --on-exists recreate", err, dst.Collection)
 	}
 	return err
 }
 
-// recoverInto is RecoverSnapshot; replaced says an existing collection was deleted.
-func recoverInto(ctx context.Context, dst SnapshotSide, r SnapshotRecovery) (replaced bool, err error) {
+// recoveryRefused is an error of a recovery that the target refused
+// before starting it, so that it left nothing behind.
+func recoveryRefused(err error) bool {
+	switch adapters.KindOf(err) {
+	case adapters.KindInvalid, adapters.KindAuth, adapters.KindIncompatible, adapters.KindExists:
+		return true
+	}
+	return false
+}
+
+// recoverInto is RecoverSnapshot; replaced says an existing collection was
+// deleted, started that a recovery was begun.
+func recoverInto(ctx context.Context, dst SnapshotSide, r SnapshotRecovery, started *bool) (replaced bool, err error) {
 	layout := r.Layout
 	if r.File != "" {
 		if layout, err = ReadSnapshotLayout(r.File); err != nil {
@@ -90,6 +114,7 @@ func recoverInto(ctx context.Context, dst SnapshotSide, r SnapshotRecovery) (rep
 		}
 		replaced = true
 	}
+	*started = true
 	if len(layout) > 0 {
 		r.logf("the snapshot has custom shard keys (%s): recovering it once to create the collection, then, with the keys laid out as in the snapshot, again for the points", layout)
 		if err := recoverOnce(ctx, dst, r, " (first of two recoveries)"); err != nil {
@@ -128,6 +153,9 @@ func recoverInto(ctx context.Context, dst SnapshotSide, r SnapshotRecovery) (rep
 	return false, nil
 }
 
+// cleanupTimeout bounds deleting the upload left on the target.
+const cleanupTimeout = 15 * time.Second
+
 // recoverOnce uploads the file or has the target read the URL, and
 // deletes the copy Qdrant keeps of an upload.
 func recoverOnce(ctx context.Context, dst SnapshotSide, r SnapshotRecovery, pass string) error {
@@ -138,8 +166,13 @@ func recoverOnce(ctx context.Context, dst SnapshotSide, r SnapshotRecovery, pass
 	r.logf("uploading %s to %s and waiting for the recovery%s", r.File, dst, pass)
 	name, err := dst.Server.Upload(ctx, dst.Collection, r.File, r.Checksum)
 	if name != "" {
-		// Also after a failure: the file may have arrived before it.
-		if derr := dst.Server.Delete(context.WithoutCancel(ctx), dst.Collection, name); derr != nil && err == nil && adapters.KindOf(derr) != adapters.KindNotFound {
+		// Also after a failure: the file may have arrived before it. A
+		// target that stopped answering gets a short while, not a whole
+		// retry budget more.
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+		derr := dst.Server.Delete(dctx, dst.Collection, name)
+		cancel()
+		if derr != nil && adapters.KindOf(derr) != adapters.KindNotFound {
 			r.logf("warning: could not delete the uploaded snapshot %s on the target: %v; delete it with 'vecmig snapshot delete'", name, derr)
 		}
 	}

@@ -7,6 +7,7 @@ package qdrant_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -432,5 +433,56 @@ func TestSnapshotRecoverPriorityAndReplace(t *testing.T) {
 	}
 	if aliases[alias] != to {
 		t.Errorf("alias %s points at %q after the replacement, want %s", alias, aliases[alias], to)
+	}
+}
+
+// cancelOn cancels the run when a request whose path ends in suffix goes
+// out, as a SIGINT at that moment would, and passes the request on.
+type cancelOn struct {
+	suffix string
+	cancel context.CancelFunc
+}
+
+func (c *cancelOn) RoundTrip(req *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(req.URL.Path, c.suffix) {
+		c.cancel()
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// A run stopped during the upload still says what it left behind: the
+// replaced collection deleted, or a new one possibly half made.
+func TestSnapshotRecoverInterruptedSaysWhatItLeft(t *testing.T) {
+	q1, q2 := qdranttest.Instance(t, 1), qdranttest.Instance(t, 2)
+	src := openSnapshots(t, q1, nil)
+	ctx := adaptertest.Ctx(t)
+	c1, c2 := q1.Client(t), q2.Client(t)
+	coll := q1.NewName(t, "intr")
+	vectors := qc.NewVectorsConfig(&qc.VectorParams{Size: 4, Distance: qc.Distance_Dot})
+	if err := c1.CreateCollection(ctx, &qc.CreateCollection{CollectionName: coll, VectorsConfig: vectors}); err != nil {
+		t.Fatal(err)
+	}
+	upsert(t, c1, coll, nil, points(1, 2, 3))
+	file, info := snapshotFile(t, src, coll)
+
+	for _, replace := range []bool{true, false} {
+		to := q2.NewName(t, "intr")
+		want := "did not finish"
+		if replace {
+			if err := c2.CreateCollection(ctx, &qc.CreateCollection{CollectionName: to, VectorsConfig: vectors}); err != nil {
+				t.Fatal(err)
+			}
+			want = "had been deleted to be replaced"
+		}
+		run, cancel := context.WithCancel(ctx)
+		dst := openSnapshots(t, q2, &cancelOn{suffix: "/snapshots/upload", cancel: cancel})
+		err := qdrant.RecoverSnapshot(run, qdrant.SnapshotSide{Server: dst, Collection: to}, qdrant.SnapshotRecovery{File: file, Checksum: info.Checksum, Replace: replace})
+		cancel()
+		if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "--on-exists recreate") {
+			t.Errorf("recovery (replace %v) interrupted during the upload: %v; want the cancellation, %q and the advice to rerun with --on-exists recreate", replace, err, want)
+		}
+		if ok, err := c2.CollectionExists(ctx, to); err != nil || ok {
+			t.Errorf("after the interrupted recovery (replace %v) collection %s exists: %v, %v; want it absent (deleted, upload never sent)", replace, to, ok, err)
+		}
 	}
 }

@@ -39,27 +39,41 @@ type Download struct {
 // Download streams snapshot name of coll ("" for a full snapshot) into
 // path, created with mode 0600 (it must not exist: the caller owns the
 // directory). A connection cut midway continues with Range when the server
-// advertised Accept-Ranges, else starts over; up to the policy's Attempts tries. The
+// advertised Accept-Ranges, else starts over, within the policy's bounds. The
 // SHA-256 is computed while streaming; when checksum is set and differs,
 // the file is removed and the error is KindInvalid.
+//
+// Before the first byte is written, the free space of path's directory is
+// checked against the size the server announces; a write that fails (the
+// disk filled up meanwhile) stops the download with the path, the bytes
+// written of the total, and what to do. Either way the partial file is
+// removed, and the error says so.
 func (s *Snapshots) Download(ctx context.Context, coll, name, path, checksum string, progress func(done, total int64)) (*Download, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	create := s.opts.createFile
+	if create == nil {
+		create = createSnapshotFile
+	}
+	f, err := create(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: download snapshot %q: create %s: %w", s.Prefix(coll), name, path, err)
 	}
-	d, err := s.download(ctx, f, coll, name, checksum, progress)
+	d, err := s.download(ctx, f, path, coll, name, checksum, progress)
 	if cerr := f.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("%s: download snapshot %q: write %s: %w", s.Prefix(coll), name, path, cerr)
+		err = &diskError{prefix: s.Prefix(coll), name: name, path: path, have: -1, err: cerr}
 	}
 	if err != nil {
-		os.Remove(path)
+		rmErr := os.Remove(path)
+		var de *diskError
+		if errors.As(err, &de) {
+			return nil, de.final(rmErr)
+		}
 		return nil, err
 	}
 	d.Path = path
 	return d, nil
 }
 
-func (s *Snapshots) download(ctx context.Context, f *os.File, coll, name, checksum string, progress func(done, total int64)) (*Download, error) {
+func (s *Snapshots) download(ctx context.Context, f snapshotFile, path, coll, name, checksum string, progress func(done, total int64)) (*Download, error) {
 	what := fmt.Sprintf("download snapshot %q", name)
 	p := snapPath(coll) + "/" + url.PathEscape(name)
 	h := sha256.New()
@@ -68,7 +82,14 @@ func (s *Snapshots) download(ctx context.Context, f *os.File, coll, name, checks
 	canRange := false
 	etag := "" // of the first answer: a resumed range must come from the same file
 	buf := make([]byte, copyBuffer)
-	for attempt := 1; ; attempt++ {
+	// The cuts of this download share a budget: --retries and
+	// --retry-timeout bound the cuts in a row that brought no bytes, as
+	// they bound each request. A try that brought bytes starts a new one,
+	// so that a long download cut now and then goes on.
+	op := fmt.Sprintf("qdrant %s: download of %q", s.addr, name)
+	cuts := s.opts.Retry.Budget(op)
+	broke := 0
+	for {
 		req, err := s.newRequest(ctx, http.MethodGet, p, nil)
 		if err != nil {
 			return nil, err
@@ -105,6 +126,10 @@ func (s *Snapshots) download(ctx context.Context, f *os.File, coll, name, checks
 				have = 0
 			}
 			total = resp.ContentLength
+			if err := s.roomFor(coll, name, path, total); err != nil {
+				resp.Body.Close()
+				return nil, err
+			}
 			canRange = resp.Header.Get("Accept-Ranges") == "bytes"
 			if etag = resp.Header.Get("ETag"); strings.HasPrefix(etag, "W/") {
 				etag = "" // If-Range takes strong validators only
@@ -128,24 +153,29 @@ func (s *Snapshots) download(ctx context.Context, f *os.File, coll, name, checks
 		}
 		var werr *writeError
 		if errors.As(err, &werr) {
-			return nil, fmt.Errorf("%s: %s: write the temporary file: %w; check the space in the temp directory (--temp-dir)", s.Prefix(coll), what, werr.err)
+			return nil, &diskError{prefix: s.Prefix(coll), name: name, path: path, have: have, total: total, err: werr.err}
 		}
 		if err == nil {
 			err = fmt.Errorf("got %d of %d bytes", have, total)
 		}
-		if attempt >= s.opts.Retry.Attempts {
-			return nil, adapters.Retryable(fmt.Errorf("%s: %s: the connection broke %d times (last after %d of %d bytes: %v); check the network and run again", s.Prefix(coll), what, attempt, have, total, err), 0)
-		}
 		how := "continuing from there"
+		if !canRange {
+			how = "the server does not accept ranges, starting over"
+		}
+		broke++
+		if n > 0 {
+			cuts = s.opts.Retry.Budget(op)
+		}
+		wait, gaveUp := cuts.Next(fmt.Errorf("cut after %d of %d bytes (%v); %s", have, total, err, how), 0)
+		if gaveUp != nil {
+			gaveUp.Err = adapters.Retryable(fmt.Errorf("%s: %s: the connection broke %d times, the last %d in a row without progress (last after %d of %d bytes: %v); check the network and run again", s.Prefix(coll), what, broke, cuts.Tries(), have, total, err), 0)
+			return nil, gaveUp
+		}
 		if canRange {
 			d.Resumed++
 		} else {
 			d.Restart++
-			how = "the server does not accept ranges, starting over"
 		}
-		wait := retryablehttp.DefaultBackoff(s.opts.Retry.Base, s.opts.Retry.Max, attempt-1, nil)
-		s.opts.Retry.Retried(fmt.Sprintf("qdrant %s: download of %q", s.addr, name), attempt, wait,
-			fmt.Errorf("cut after %d of %d bytes (%v); %s", have, total, err, how))
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("%s: %s: %w", s.Prefix(coll), what, ctx.Err())
@@ -161,7 +191,7 @@ func (s *Snapshots) download(ctx context.Context, f *os.File, coll, name, checks
 	return d, nil
 }
 
-func restart(f *os.File, h hash.Hash) error {
+func restart(f snapshotFile, h hash.Hash) error {
 	if err := f.Truncate(0); err != nil {
 		return err
 	}

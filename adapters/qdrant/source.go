@@ -92,11 +92,15 @@ func (s *Source) read(ctx context.Context, req adapters.ReadRequest) (adapters.P
 	}
 	cctx, cancel := s.c.call(ctx)
 	defer cancel()
-	res, next, err := s.c.client.ScrollAndOffset(cctx, scroll)
+	raw, err := s.c.scrollRaw(cctx, scroll)
 	if err != nil {
 		return adapters.Page{}, s.c.readError(ctx, err, "scroll", req.Partition)
 	}
-	return s.page(res, next == nil, req, limit)
+	pts, last, err := decodeScroll(raw) // wireread.go
+	if err != nil {
+		return adapters.Page{}, fmt.Errorf("%s: %s: %w", s.c.prefix, partitionWhat("scroll", req.Partition), err)
+	}
+	return s.pageOf(pts, last, req, limit), nil
 }
 
 // scrollRequest asks for the page after req.After. Qdrant's scroll offset
@@ -138,10 +142,15 @@ func (s *Source) page(res []*qdrant.RetrievedPoint, last bool, req adapters.Read
 			return adapters.Page{}, fmt.Errorf("%s: %s: %w", s.c.prefix, partitionWhat("scroll", req.Partition), err)
 		}
 	}
+	return s.pageOf(pts, last, req, limit), nil
+}
+
+// pageOf makes the page out of a scroll's points.
+func (s *Source) pageOf(pts []adapters.Point, last bool, req adapters.ReadRequest, limit int) adapters.Page {
 	s.c.stripTenant(pts)
 	skip := req.After != nil && len(pts) > 0 && pts[0].ID == *req.After
 	i, j, done := window(len(pts), skip, limit, last)
-	return adapters.Page{Points: pts[i:j], Done: done}, nil
+	return adapters.Page{Points: pts[i:j], Done: done}
 }
 
 // window returns which of the n points of a scroll answer make the page:

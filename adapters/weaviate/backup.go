@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -142,10 +143,10 @@ func (s *BackupStatus) Done() bool {
 type BackupOptions struct {
 	APIKey  adapters.Secret
 	Timeout time.Duration // per request; default 60 s
-	// Retry is the run's retry policy: its Attempts per request on 429,
-	// 502, 503, 504 and connection errors (honouring Retry-After), its Base
-	// and Max bound the backoff, and it counts and reports every retry.
-	// nil: adapters.DefaultRetry().
+	// Retry is the run's retry policy: its Attempts and Timeout bound the
+	// tries of each request on 429, 502, 503, 504 and connection errors
+	// (honouring Retry-After), its Base and Max bound the backoff, and it
+	// counts and reports every retry. nil: adapters.DefaultRetry().
 	Retry *adapters.RetryPolicy
 	// TLS tunes certificate checks when the URL has tls=true.
 	TLS adapters.TLSOptions
@@ -211,16 +212,15 @@ func newBackupClient(base, hp string, tlsCfg *tls.Config, opts BackupOptions) *B
 	}
 	b := &BackupClient{where: "weaviate " + hp, base: base, hostURL: "weaviate://" + hp, key: opts.APIKey, timeout: opts.Timeout, retry: opts.Retry}
 	hc := retryablehttp.NewClient()
-	// Each attempt gets the timeout; the retry loop is bounded by the
-	// policy's Attempts.
+	// Each attempt gets the timeout; the run's policy bounds the tries
+	// (its Attempts and Timeout) and makes the waits: see httpretry.BudgetCheck.
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = tlsCfg
 	hc.HTTPClient = &http.Client{Transport: tr, Timeout: opts.Timeout}
 	hc.Logger = nil // quiet: vecmig reports retries itself
-	hc.RetryMax = max(opts.Retry.Attempts, 1) - 1
-	hc.RetryWaitMin, hc.RetryWaitMax = opts.Retry.Base, opts.Retry.Max
-	hc.CheckRetry = httpretry.CheckRetry
-	hc.Backoff = b.backoff
+	hc.RetryMax = math.MaxInt32
+	hc.CheckRetry = httpretry.BudgetCheck(0)
+	hc.Backoff = func(time.Duration, time.Duration, int, *http.Response) time.Duration { return 0 }
 	hc.ErrorHandler = retryablehttp.PassthroughErrorHandler
 	hc.RequestLogHook = func(_ retryablehttp.Logger, req *http.Request, attempt int) {
 		if n, ok := req.Context().Value(attemptsKey{}).(*atomic.Int32); ok {
@@ -237,32 +237,6 @@ func (b *BackupClient) Where() string { return b.where }
 // URL is weaviate://HOST:PORT.
 func (b *BackupClient) URL() string { return b.hostURL }
 
-// backoff waits as backoffFor says and reports the retry to the policy.
-func (b *BackupClient) backoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
-	d := backoffFor(lo, hi, attempt, resp)
-	op, why := b.where+": REST request", errors.New("failed to connect")
-	if resp != nil && resp.Request != nil {
-		op = fmt.Sprintf("%s: %s %s", b.where, resp.Request.Method, resp.Request.URL.Path)
-		why = fmt.Errorf("answered %s", resp.Status)
-	}
-	b.retry.Retried(op, attempt+1, d, why)
-	return d
-}
-
-// backoffFor honours Retry-After on every retryable status, else doubles.
-func backoffFor(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
-	if resp != nil {
-		if d := httpretry.After(resp.Header.Get("Retry-After")); d > 0 {
-			return d
-		}
-	}
-	d := lo << uint(min(attempt, 20))
-	if d <= 0 || d > hi {
-		d = hi
-	}
-	return d
-}
-
 // do sends one request with retries and decodes a 2xx answer into out.
 // It returns the status code and how many attempts were made.
 func (b *BackupClient) do(ctx context.Context, what, method, path string, body, out any) (int, int, error) {
@@ -275,6 +249,7 @@ func (b *BackupClient) do(ctx context.Context, what, method, path string, body, 
 	}
 	attempts := new(atomic.Int32)
 	ctx = context.WithValue(ctx, attemptsKey{}, attempts)
+	ctx = adapters.WithBudget(ctx, b.retry.Budget(fmt.Sprintf("%s: %s %s", b.where, method, strings.SplitN(path, "?", 2)[0])))
 	var rd any
 	if raw != nil {
 		rd = raw // []byte: retryablehttp re-reads it on every attempt
@@ -292,6 +267,18 @@ func (b *BackupClient) do(ctx context.Context, what, method, path string, body, 
 	}
 	resp, err := b.hc.Do(req)
 	n := int(attempts.Load())
+	var gaveUp *adapters.GaveUpError
+	if errors.As(err, &gaveUp) {
+		// The policy is spent: say what kept failing, then how long.
+		if resp != nil {
+			data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+			resp.Body.Close()
+			gaveUp.Err = b.httpErr(what, resp, data)
+			return resp.StatusCode, n, gaveUp
+		}
+		gaveUp.Err = b.transportErr(what, n, gaveUp.Err)
+		return 0, n, gaveUp
+	}
 	if err != nil {
 		return 0, n, b.transportErr(what, n, err)
 	}

@@ -134,19 +134,31 @@ func (m *BackupMigration) backup(ctx context.Context) error {
 		wo := m.Wait
 		wo.OnStatus = m.onStatus("backup")
 		_, err = m.Source.WaitBackup(ctx, m.Backend, m.ID, m.Location, wo)
-		if err != nil && ctx.Err() != nil {
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-			if cerr := m.Source.Cancel(cctx, m.Backend, m.ID, m.Location); cerr != nil {
-				m.logf("warning: could not cancel backup %s on the source: %v", m.ID, cerr)
-			} else {
-				m.logf("cancelled backup %s on the source", m.ID)
-			}
-			cancel()
-		}
+	}
+	if err != nil && ctx.Err() != nil {
+		// Stopped while polling, or while the create was on its way (the
+		// server may have started the backup): cancel it.
+		err = m.cancelBackup(ctx, err)
 	}
 	if perr := putBack(ctx); perr != nil {
 		err = errors.Join(err, perr)
 	}
+	return err
+}
+
+// cancelBackup cancels the backup after ctx ended and says so in err.
+func (m *BackupMigration) cancelBackup(ctx context.Context, err error) error {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	cerr := m.Source.Cancel(cctx, m.Backend, m.ID, m.Location)
+	switch {
+	case cerr == nil:
+		m.logf("cancelled backup %s on the source", m.ID)
+		return fmt.Errorf("%w; backup %s was cancelled on the source (its id cannot be used again; the next run makes a new one) and the target is untouched", err, m.ID)
+	case adapters.KindOf(cerr) == adapters.KindNotFound:
+		return fmt.Errorf("%w; no backup was started and the target is untouched", err)
+	}
+	m.logf("warning: could not cancel backup %s on the source: %v", m.ID, cerr)
 	return err
 }
 
@@ -172,9 +184,38 @@ func (m *BackupMigration) restore(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return fmt.Errorf("%w; the restore goes on on the target: follow it with 'vecmig backup status %s %s --restore --backend %s'", err, m.Target.hostURL, m.ID, m.Backend)
 		}
-		return err
+		return m.restoreUnfinished(err)
 	}
 	return nil
+}
+
+// restoreUnfinished says what to do after a restore that failed or whose
+// end vecmig could not see (the target stopped answering): the classes
+// may be there in part, and a new restore is refused while they exist.
+func (m *BackupMigration) restoreUnfinished(err error) error {
+	what := "the restore failed"
+	var ended *BackupEndedError
+	if !errors.As(err, &ended) {
+		what = "vecmig lost the target during the restore"
+	}
+	// The key itself never goes into a message: the command names the
+	// variable the vecmig backup commands read it from.
+	auth := ""
+	if m.Target.key.IsSet() {
+		auth = `-H "Authorization: Bearer $VECMIG_API_KEY" `
+	}
+	var del []string
+	for _, c := range m.Classes {
+		del = append(del, "curl -X DELETE "+auth+m.Target.base+"/v1/schema/"+c)
+	}
+	cmds := strings.Join(del, "; ")
+	if auth != "" {
+		cmds += ", with VECMIG_API_KEY set to the target's API key"
+	}
+	return fmt.Errorf("%w; %s, so class(es) %s may be on the target in part. Once the target answers again (restart it if it stopped), "+
+		"see how the restore ended with 'vecmig backup status %s %s --restore --backend %s'; unless it says SUCCESS, delete those classes on the target (%s) "+
+		"and restore again with 'vecmig backup restore %s %s --backend %s --wait' (backup %s stays on the backend)",
+		err, what, strings.Join(m.Classes, ", "), m.Target.hostURL, m.ID, m.Backend, cmds, m.Target.hostURL, m.ID, m.Backend, m.ID)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

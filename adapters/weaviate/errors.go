@@ -164,6 +164,9 @@ func (c *conn) grpcErr(what string, err error) error {
 		}
 		return adapters.Retryable(fmt.Errorf("%s: %s: %w", c.where, what, err), 0)
 	}
+	if tl := c.tooLarge(what, st); tl != nil {
+		return tl // before ResourceExhausted, which also means a rate limit (size.go)
+	}
 	msg := fmt.Errorf("%s: %s: %s (gRPC %s)", c.where, what, adapters.ShortMessage(st.Message()), st.Code())
 	switch st.Code() {
 	case codes.Unavailable, codes.DeadlineExceeded, codes.Aborted:
@@ -187,12 +190,14 @@ func (c *conn) grpcErr(what string, err error) error {
 
 // schemaNotReady reports a message of a server that has not restored its
 // schema yet: right after a restart Weaviate answers reads of an existing
-// class with "could not find class", and writes with an attempt to
+// class with "could not find class" or, while its index is still loading,
+// "tried to browse non-existing index", and writes with an attempt to
 // create the class ("class already exists"). vecmig has checked the class
 // before writing or reading, so these pass once the server has caught up;
 // a class truly gone fails after the retries with the same message.
 func schemaNotReady(msg string) bool {
 	return strings.Contains(msg, "could not find class") || strings.Contains(msg, "class already exists") ||
+		strings.Contains(msg, "non-existing index") ||
 		(strings.Contains(msg, "class name") && strings.Contains(msg, "already exists"))
 }
 

@@ -185,31 +185,11 @@ func (s *Sink) Write(ctx context.Context, partition string, points []adapters.Po
 	if err != nil {
 		return err
 	}
-	req := &pb.BatchObjectsRequest{Objects: make([]*pb.BatchObject, len(points))}
-	for i := range points {
-		o, err := cl.encodeObject(s.c.class, partition, &points[i])
-		if err != nil {
-			return s.c.errorf(adapters.KindInvalid, "object %s: %v", points[i].ID, err)
-		}
-		req.Objects[i] = o
-	}
-	return s.send(ctx, partition, req, func(i int) adapters.ID { return points[i].ID })
-}
-
-// send writes a batch of objects (id(i) the id of object i) and fails,
-// naming the objects, if any is rejected.
-func (s *Sink) send(ctx context.Context, partition string, req *pb.BatchObjectsRequest, id func(i int) adapters.ID) error {
-	n := len(req.Objects)
-	gctx, cancel := s.c.grpcCtx(ctx)
-	defer cancel()
-	reply, err := s.c.rpc.BatchObjects(gctx, req)
+	req, err := cl.pointsRequest(s.c.class, partition, points) // wire.go
 	if err != nil {
-		return s.c.grpcErr(fmt.Sprintf("write %d objects to tenant %q (ids %s to %s)", n, partition, id(0), id(n-1)), err)
+		return s.c.errorf(adapters.KindInvalid, "%v", err)
 	}
-	if errs := reply.GetErrors(); len(errs) > 0 {
-		return s.c.rejected(partition, n, id, errs)
-	}
-	return nil
+	return s.sendRaw(ctx, partition, req, len(points), func(i int) adapters.ID { return points[i].ID })
 }
 
 // Finish puts each tenant to the status the definition asked for.

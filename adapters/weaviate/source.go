@@ -235,13 +235,13 @@ func (c *conn) searchRequest(cl *class, tenant string) *pb.SearchRequest {
 
 // search runs a Search and returns its objects in the neutral model.
 func (c *conn) search(ctx context.Context, cl *class, sr *pb.SearchRequest, what string) ([]adapters.Point, error) {
-	res, err := c.searchResults(ctx, sr, what)
+	res, err := c.searchWire(ctx, sr, what)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]adapters.Point, len(res))
-	for i, r := range res {
-		if out[i], err = cl.decodeResult(r); err != nil {
+	for i := range res {
+		if out[i], err = cl.decodeWire(&res[i]); err != nil {
 			return nil, c.errorf(adapters.KindUnknown, "%s: %v", what, err)
 		}
 	}
@@ -255,17 +255,22 @@ func (c *conn) searchResults(ctx context.Context, sr *pb.SearchRequest, what str
 	defer cancel()
 	reply, err := c.rpc.Search(gctx, sr)
 	if err != nil {
-		err = c.grpcErr(what, err)
-		if sr.Tenant != "" && adapters.KindOf(err) != adapters.KindRetryable && adapters.KindOf(err) != adapters.KindAuth {
-			if st, serr := c.tenantStatus(ctx, sr.Tenant); serr == nil && !isActive(st) {
-				return nil, c.errorf(adapters.KindInvalid, "tenant %q is %s (inactive) and cannot be read; vecmig migrate activates it while copying and puts it back: %w", sr.Tenant, st, err)
-			} else if adapters.KindOf(serr) == adapters.KindNotFound {
-				return nil, serr
-			}
-		}
-		return nil, err
+		return nil, c.searchErr(ctx, sr, what, err)
 	}
 	return reply.Results, nil
+}
+
+// searchErr explains a failed Search: an inactive tenant says so.
+func (c *conn) searchErr(ctx context.Context, sr *pb.SearchRequest, what string, err error) error {
+	err = c.grpcErr(what, err)
+	if sr.Tenant != "" && adapters.KindOf(err) != adapters.KindRetryable && adapters.KindOf(err) != adapters.KindAuth {
+		if st, serr := c.tenantStatus(ctx, sr.Tenant); serr == nil && !isActive(st) {
+			return c.errorf(adapters.KindInvalid, "tenant %q is %s (inactive) and cannot be read; vecmig migrate activates it while copying and puts it back: %w", sr.Tenant, st, err)
+		} else if adapters.KindOf(serr) == adapters.KindNotFound {
+			return serr
+		}
+	}
+	return err
 }
 
 func (cl *class) decodeResult(r *pb.SearchResult) (adapters.Point, error) {

@@ -28,10 +28,14 @@ var abilities = map[string]func(any) bool{
 	"ServerCopier":       has[adapters.ServerCopier],
 	"EngineNamer":        has[adapters.EngineNamer],
 	"Searcher":           has[adapters.Searcher],
+	"BulkLoader":         has[adapters.BulkLoader],
+	"RequestLimiter":     has[adapters.RequestLimiter],
 }
 
 // notAbilities are the other interfaces of package adapters.
-var notAbilities = []string{"Source", "Sink", "Unwrapper", "AbilityWrapper", "RawBatch"}
+// NonFiniteFinder and RawSizer are abilities of a RawBatch, which no
+// wrapper wraps.
+var notAbilities = []string{"Source", "Sink", "Unwrapper", "AbilityWrapper", "RawBatch", "NonFiniteFinder", "RawSizer"}
 
 func has[T any](v any) bool {
 	_, ok := adapters.As[T](v)

@@ -34,6 +34,8 @@ func (s *dryRunSink) Unwrap() any { return s.Sink }
 func (s *dryRunSink) WrapAbility(target any) bool {
 	return wrapAbility(target, s.Sink, func(w adapters.RawWriter) adapters.RawWriter {
 		return dryRunRawWriter{w, s.Endpoint()}
+	}) || wrapAbility(target, s.Sink, func(d adapters.Deleter) adapters.Deleter {
+		return dryRunDeleter{d, s.Endpoint()}
 	})
 }
 

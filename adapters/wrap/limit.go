@@ -48,6 +48,8 @@ func (s *limitSource) Unwrap() any { return s.Source }
 func (s *limitSource) WrapAbility(target any) bool {
 	return wrapAbility(target, s.Source, func(r adapters.RawReader) adapters.RawReader {
 		return limitRawReader{r, s.l}
+	}) || wrapAbility(target, s.Source, func(r adapters.ChangeReader) adapters.ChangeReader {
+		return limitChangeReader{r, s.l}
 	})
 }
 

@@ -51,6 +51,8 @@ func (s *retrySource) WrapAbility(target any) bool {
 		return retryRawReader{r, s.p}
 	}) || wrapAbility(target, s.Source, func(r adapters.Searcher) adapters.Searcher {
 		return retrySearcher{r, s.p}
+	}) || wrapAbility(target, s.Source, func(r adapters.ChangeReader) adapters.ChangeReader {
+		return retryChangeReader{r, s.p}
 	})
 }
 
@@ -130,6 +132,8 @@ func (s *retrySink) Unwrap() any { return s.Sink }
 func (s *retrySink) WrapAbility(target any) bool {
 	return wrapAbility(target, s.Sink, func(w adapters.RawWriter) adapters.RawWriter {
 		return retryRawWriter{w, s.p}
+	}) || wrapAbility(target, s.Sink, func(d adapters.Deleter) adapters.Deleter {
+		return retryDeleter{d, s.p}
 	})
 }
 

@@ -115,8 +115,9 @@ func (s *stub) CheckSource(context.Context) ([]adapters.Finding, error) {
 func (s *stub) CheckTarget(context.Context, *adapters.Collection, adapters.OnExists) ([]adapters.Finding, error) {
 	return nil, s.call("checktarget")
 }
-func (s *stub) CopyMethod() string { return "stubcopy" }
-func (s *stub) Engine() string     { return "stub" }
+func (s *stub) CopyMethod() string     { return "stubcopy" }
+func (s *stub) Engine() string         { return "stub" }
+func (s *stub) MaxRequestBytes() int64 { return 1 << 20 }
 func (s *stub) PlanCopy(context.Context, adapters.Sink, adapters.CopyRequest) ([]adapters.Finding, error) {
 	return nil, s.call("plancopy")
 }
@@ -125,4 +126,8 @@ func (s *stub) CopyTo(context.Context, adapters.Sink, adapters.CopyRequest) (*ad
 }
 func (s *stub) Search(context.Context, adapters.SearchRequest) ([]adapters.SearchHit, error) {
 	return nil, s.call("search")
+}
+
+func (s *stub) PlanBulkLoad(context.Context, *adapters.Collection, adapters.BulkRequest) (*adapters.BulkPlan, error) {
+	return &adapters.BulkPlan{}, s.call("planbulk")
 }

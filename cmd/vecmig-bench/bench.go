@@ -20,6 +20,9 @@ type scenario struct {
 	name  string
 	about string
 	run   func(ctx context.Context, b *bench) (*report, error)
+	// extra scenarios (sweeps over flags or sizes) are long: "all" leaves
+	// them out, and they run when named.
+	extra bool
 }
 
 // config is what the flags set, shared by every scenario.
@@ -32,6 +35,11 @@ type config struct {
 	ceilingWriters []int
 	repeat         int // runs per measurement; the fastest is kept
 	vecmigBin      string
+	// sweep: the --workers and --batch-size values, and the engine.
+	sweepWorkers, sweepBatch []int
+	sweepEngine              string
+	// sizes are the collection sizes of the memory scenario.
+	sizes []int
 }
 
 // bench is the environment every scenario runs in: the binaries to

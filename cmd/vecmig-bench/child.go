@@ -20,6 +20,7 @@ import (
 //
 //	vecmig-bench child plain   --engine E --from URL --to URL --batch-size N
 //	vecmig-bench child ceiling --engine E --from URL --to URL --batch-size N --writers C
+//	vecmig-bench child backup  --from REST_URL --to REST_URL --class C --id ID
 //
 // Both create the target like the source first. They print one JSON
 // childResult on stdout.
@@ -82,6 +83,9 @@ func childMain(args []string) int {
 	method := args[0]
 	if method == "exec" {
 		return launch(args[1:])
+	}
+	if method == "backup" {
+		return backupChild(args[1:])
 	}
 	fs := flag.NewFlagSet("vecmig-bench child "+method, flag.ContinueOnError)
 	engine := fs.String("engine", "", "qdrant, weaviate, or across engines "+engineWeaviateQdrant+" or "+engineQdrantWeaviate)

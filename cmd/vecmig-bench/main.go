@@ -9,6 +9,7 @@
 //	go run ./cmd/vecmig-bench --scenario qdrant --points 20000 --json
 //	go run ./cmd/vecmig-bench --scenario weaviate-qdrant,qdrant-weaviate
 //	go run ./cmd/vecmig-bench --scenario verify,baseline
+//	go run ./cmd/vecmig-bench --scenario sweep,memory --out results/   # plots: results/*.svg
 //	make bench
 //
 // Every measured method runs as its own process: vecmig is the real binary
@@ -35,12 +36,17 @@ import (
 // writing it in its own file and listing it here.
 var scenarios = []scenario{
 	weaviateScenario(),
+	tenantsScenario(),
 	qdrantScenario(),
+	deferScenario(),
 	weaviateQdrantScenario(),
 	qdrantWeaviateScenario(),
 	snapshotScenario(),
+	backupScenario(),
 	verifyScenario(),
 	baselineScenario(),
+	sweepScenario(),
+	memoryScenario(),
 }
 
 func main() {
@@ -55,7 +61,11 @@ func run(args []string) int {
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: vecmig-bench [flags]\n\nScenarios:\n")
 		for _, s := range scenarios {
-			fmt.Fprintf(fs.Output(), "  %-10s %s\n", s.name, s.about)
+			extra := ""
+			if s.extra {
+				extra = " (not in all: run it by name)"
+			}
+			fmt.Fprintf(fs.Output(), "  %-10s %s%s\n", s.name, s.about, extra)
 		}
 		fmt.Fprintf(fs.Output(), "\nFlags:\n")
 		fs.PrintDefaults()
@@ -70,7 +80,11 @@ func run(args []string) int {
 	fs.IntVar(&cfg.repeat, "repeat", 1, "run each measurement this many times (each on a fresh target) and keep the fastest")
 	writers := fs.String("ceiling-writers", "1,2,4,8", "concurrencies the ceiling tries, each on a fresh target")
 	jsonOut := fs.Bool("json", false, "print the results as JSON on stdout (progress still goes to stderr)")
-	out := fs.String("out", "", "also write the results as a markdown table to `FILE`")
+	out := fs.String("out", "", "also write the results to `DIR` (created): results.md, results.json and the plots (*.svg); a PATH ending in .md is the markdown file, with the rest beside it")
+	sweepWorkers := fs.String("sweep-workers", "1,2,4,8", "(sweep) the vecmig --workers values, and ceiling writers, to measure")
+	sweepBatch := fs.String("sweep-batch", "64,256,1024", "(sweep) the --batch-size values to measure")
+	fs.StringVar(&cfg.sweepEngine, "sweep-engine", "qdrant", "(sweep) qdrant or weaviate: the two servers the sweep copies between")
+	sizes := fs.String("sizes", "100000,300000,1000000", "(memory) collection sizes, in points, at which to measure peak RSS")
 	fs.StringVar(&cfg.vecmigBin, "vecmig", "", "use this vecmig binary instead of building ./cmd/vecmig")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -83,9 +97,17 @@ func run(args []string) int {
 		return 2
 	}
 	fs.Visit(func(f *flag.Flag) { cfg.pointsSet = cfg.pointsSet || f.Name == "points" })
-	var err error
-	if cfg.ceilingWriters, err = parseInts(*writers); err != nil {
-		fmt.Fprintf(os.Stderr, "vecmig-bench: --ceiling-writers %q: %v\n", *writers, err)
+	if err := parseLists(&cfg, map[string]string{"ceiling-writers": *writers, "sweep-workers": *sweepWorkers, "sweep-batch": *sweepBatch, "sizes": *sizes}); err != nil {
+		fmt.Fprintf(os.Stderr, "vecmig-bench: %v\n", err)
+		return 2
+	}
+	if cfg.sweepEngine != "qdrant" && cfg.sweepEngine != "weaviate" {
+		fmt.Fprintf(os.Stderr, "vecmig-bench: --sweep-engine %q: use qdrant or weaviate\n", cfg.sweepEngine)
+		return 2
+	}
+	dest, err := resultPaths(*out)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "vecmig-bench: %v\n", err)
 		return 2
 	}
 	chosen, err := pickScenarios(*scen)
@@ -134,12 +156,13 @@ func run(args []string) int {
 			return 1
 		}
 	}
-	if *out != "" {
-		if err := writeMarkdown(*out, b.cfg, reports); err != nil {
-			fmt.Fprintf(os.Stderr, "vecmig-bench: write %s: %v\n", *out, err)
+	if dest != nil {
+		paths, err := dest.write(b.cfg, reports)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "vecmig-bench: %v\n", err)
 			return 1
 		}
-		b.logf("wrote %s", *out)
+		b.logf("wrote %s", strings.Join(paths, ", "))
 	}
 	if failed {
 		return 1
@@ -157,7 +180,13 @@ func scenarioNames() []string {
 
 func pickScenarios(list string) ([]scenario, error) {
 	if list == "" || list == "all" {
-		return scenarios, nil
+		var out []scenario
+		for _, s := range scenarios {
+			if !s.extra {
+				out = append(out, s)
+			}
+		}
+		return out, nil
 	}
 	var out []scenario
 	for _, name := range strings.Split(list, ",") {

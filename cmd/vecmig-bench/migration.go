@@ -100,45 +100,19 @@ func runMigration(ctx context.Context, b *bench, p pair, tg migrationTargets, r 
 			}
 		}()
 	}
-	batch := strconv.Itoa(cfg.batchSize)
 
 	// 1. vecmig, the real binary, and 2. the plain loop, a child process
 	// with the engine's own client, measured in alternating order.
-	var sum vecmigSummary
 	var plainClient string
 	rows, err := b.alternate(ctx, p, n, []candidate{
 		{"vecmig", func(dst string) (row, error) {
-			state := filepath.Join(b.workDir, fmt.Sprintf("state-%d.json", b.seq("state")))
-			// --verify none: the plain loop and the ceiling do not verify either;
-			// vecmig still compares exact counts, and so does the benchmark.
-			st, err := b.vecmig(ctx, "migrate", "--from", src, "--to", dst, "--json", "--verify", "none",
-				"--batch-size", batch, "--workers", strconv.Itoa(cfg.workers), "--readers", strconv.Itoa(cfg.readers), "--state", state)
-			if err != nil {
-				return row{}, err
-			}
-			if err := json.Unmarshal(lastLine(st.Stdout), &sum); err != nil {
-				return row{}, fmt.Errorf("vecmig printed no JSON summary (%v): %q", err, tail(string(st.Stdout), 500))
-			}
-			if !sum.CountsMatch || sum.Written != n {
-				return row{}, fmt.Errorf("vecmig reports %d points written, counts source %d target %d (match %v); expected %d", sum.Written, sum.SourceCount, sum.TargetCount, sum.CountsMatch, n)
-			}
-			x := newRow("vecmig", n, st.Wall.Seconds(), st.CPU.Seconds(), st.PeakRSS)
-			x.Note = fmt.Sprintf("whole process (start, describe, count, create, copy, final counts); vecmig's own summary says %.2f s, %.0f points/s", sum.Seconds, sum.PointsPerSecond) + describe(ctx, p, dst)
-			return x, nil
+			x, _, err := b.vecmigLive(ctx, p, src, dst, n, cfg.workers, cfg.batchSize)
+			return x, err
 		}},
 		{"plain", func(dst string) (row, error) {
-			st, err := b.child(ctx, "plain", "--engine", p.engine(), "--from", src, "--to", dst, "--batch-size", batch)
-			if err != nil {
-				return row{}, err
-			}
-			var cr childResult
-			if err := json.Unmarshal(lastLine(st.Stdout), &cr); err != nil {
-				return row{}, fmt.Errorf("the plain loop printed no result: %v", err)
-			}
-			plainClient = cr.Client
-			x := newRow("plain loop", uint64(cr.Points), st.Wall.Seconds(), st.CPU.Seconds(), st.PeakRSS)
-			x.Note = fmt.Sprintf("%s; whole process (start, create, copy); %d batches", cr.Client, cr.Batches) + describe(ctx, p, dst)
-			return x, nil
+			x, client, err := b.plainLoop(ctx, p, src, dst, cfg.batchSize)
+			plainClient = client
+			return x, err
 		}},
 	})
 	if err != nil {
@@ -152,28 +126,12 @@ func runMigration(ctx context.Context, b *bench, p pair, tg migrationTargets, r 
 	var tries []string
 	for _, w := range cfg.ceilingWriters {
 		crow, err := b.fastest(ctx, p, fmt.Sprintf("ceiling%dw", w), n, func(dst string) (row, error) {
-			st, err := b.child(ctx, "ceiling", "--engine", p.engine(), "--from", src, "--to", dst, "--batch-size", batch, "--writers", strconv.Itoa(w))
-			if err != nil {
-				return row{}, err
-			}
-			var cr childResult
-			if err := json.Unmarshal(lastLine(st.Stdout), &cr); err != nil {
-				return row{}, fmt.Errorf("the ceiling printed no result: %v", err)
-			}
-			x := newRow(fmt.Sprintf("ceiling (%d %s)", w, plural(w, "writer")), uint64(cr.Points), cr.Seconds, cr.CPUSeconds, st.PeakRSS)
-			x.Note = fmt.Sprintf("%s; timed writes only (read into memory first in %.1f s, not timed); RSS holds all %d batches", cr.Client, cr.ReadSeconds, cr.Batches)
-			return x, nil
+			return b.ceiling(ctx, p, src, dst, cfg.batchSize, w)
 		})
 		if err != nil {
 			return err
 		}
-		// The source's CPU went to the untimed read: keep the target's.
-		if len(crow.ServerCPUEach) == 2 {
-			crow.ServerCPUSeconds, crow.ServerCPUEach = crow.ServerCPUEach[1], nil
-			crow.Note += "; server CPU: the target's only"
-		} else {
-			crow.ServerCPUSeconds = 0
-		}
+		crow = targetCPUOnly(crow)
 		tries = append(tries, fmt.Sprintf("%d: %.0f", w, crow.PointsPerSecond))
 		if crow.PointsPerSecond > best.PointsPerSecond {
 			best = crow
@@ -374,4 +332,72 @@ func plural(n int, word string) string {
 func lastLine(out []byte) []byte {
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	return []byte(lines[len(lines)-1])
+}
+
+// vecmigLive runs `vecmig migrate` (live) from src into dst with the given
+// --workers and --batch-size, and checks its JSON summary: every point
+// written, counts equal.
+func (b *bench) vecmigLive(ctx context.Context, p pair, src, dst string, n uint64, workers, batch int) (row, vecmigSummary, error) {
+	var sum vecmigSummary
+	state := filepath.Join(b.workDir, fmt.Sprintf("state-%d.json", b.seq("state")))
+	// --verify none: the plain loop and the ceiling do not verify either;
+	// vecmig still compares exact counts, and so does the benchmark.
+	st, err := b.vecmig(ctx, "migrate", "--from", src, "--to", dst, "--json", "--verify", "none",
+		"--batch-size", strconv.Itoa(batch), "--workers", strconv.Itoa(workers), "--readers", strconv.Itoa(b.cfg.readers), "--state", state)
+	if err != nil {
+		return row{}, sum, err
+	}
+	if err := json.Unmarshal(lastLine(st.Stdout), &sum); err != nil {
+		return row{}, sum, fmt.Errorf("vecmig printed no JSON summary (%v): %q", err, tail(string(st.Stdout), 500))
+	}
+	if !sum.CountsMatch || sum.Written != n {
+		return row{}, sum, fmt.Errorf("vecmig reports %d points written, counts source %d target %d (match %v); expected %d", sum.Written, sum.SourceCount, sum.TargetCount, sum.CountsMatch, n)
+	}
+	x := newRow("vecmig", n, st.Wall.Seconds(), st.CPU.Seconds(), st.PeakRSS)
+	x.Note = fmt.Sprintf("whole process (start, describe, count, create, copy, final counts); vecmig's own summary says %.2f s, %.0f points/s", sum.Seconds, sum.PointsPerSecond) + describe(ctx, p, dst)
+	return x, sum, nil
+}
+
+// plainLoop runs the plain sequential loop (a child process) from src
+// into dst; it returns its row and the client it used.
+func (b *bench) plainLoop(ctx context.Context, p pair, src, dst string, batch int) (row, string, error) {
+	st, err := b.child(ctx, "plain", "--engine", p.engine(), "--from", src, "--to", dst, "--batch-size", strconv.Itoa(batch))
+	if err != nil {
+		return row{}, "", err
+	}
+	var cr childResult
+	if err := json.Unmarshal(lastLine(st.Stdout), &cr); err != nil {
+		return row{}, "", fmt.Errorf("the plain loop printed no result: %v", err)
+	}
+	x := newRow("plain loop", uint64(cr.Points), st.Wall.Seconds(), st.CPU.Seconds(), st.PeakRSS)
+	x.Note = fmt.Sprintf("%s; whole process (start, create, copy); %d batches", cr.Client, cr.Batches) + describe(ctx, p, dst)
+	return x, cr.Client, nil
+}
+
+// ceiling writes src's batches from memory into dst with w writers (a
+// child process); only the writes are timed.
+func (b *bench) ceiling(ctx context.Context, p pair, src, dst string, batch, w int) (row, error) {
+	st, err := b.child(ctx, "ceiling", "--engine", p.engine(), "--from", src, "--to", dst, "--batch-size", strconv.Itoa(batch), "--writers", strconv.Itoa(w))
+	if err != nil {
+		return row{}, err
+	}
+	var cr childResult
+	if err := json.Unmarshal(lastLine(st.Stdout), &cr); err != nil {
+		return row{}, fmt.Errorf("the ceiling printed no result: %v", err)
+	}
+	x := newRow(fmt.Sprintf("ceiling (%d %s)", w, plural(w, "writer")), uint64(cr.Points), cr.Seconds, cr.CPUSeconds, st.PeakRSS)
+	x.Note = fmt.Sprintf("%s; timed writes only (read into memory first in %.1f s, not timed); RSS holds all %d batches", cr.Client, cr.ReadSeconds, cr.Batches)
+	return x, nil
+}
+
+// targetCPUOnly keeps the target's server CPU in a ceiling's row: the
+// source's went to the untimed read.
+func targetCPUOnly(x row) row {
+	if len(x.ServerCPUEach) == 2 {
+		x.ServerCPUSeconds, x.ServerCPUEach = x.ServerCPUEach[1], nil
+		x.Note += "; server CPU: the target's only"
+	} else {
+		x.ServerCPUSeconds = 0
+	}
+	return x
 }

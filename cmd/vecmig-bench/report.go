@@ -24,7 +24,9 @@ type report struct {
 	Ratios      []ratio  `json:"ratios,omitempty"`
 	Targets     []target `json:"targets,omitempty"`
 	Notes       []string `json:"notes,omitempty"`
-	Error       string   `json:"error,omitempty"`
+	// Plots are written as SVG files next to the results (--out).
+	Plots []*plot `json:"plots,omitempty"`
+	Error string  `json:"error,omitempty"`
 }
 
 // row is one measured method.
@@ -209,6 +211,9 @@ func writeMarkdownReport(sb *strings.Builder, cfg config, r *report) {
 		for _, n := range notes {
 			fmt.Fprintf(sb, "- %s\n", n)
 		}
+	}
+	for _, p := range r.Plots {
+		fmt.Fprintf(sb, "\n![%s](%s)\n", p.Title, p.File)
 	}
 	if r.Error != "" {
 		fmt.Fprintf(sb, "\n**FAILED:** %s\n", r.Error)

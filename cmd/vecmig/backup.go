@@ -21,6 +21,7 @@ func backupFlags(extra ...cli.Flag) []cli.Flag {
 		required(&cli.StringFlag{Name: "backend", Usage: "backup backend: filesystem, s3, gcs or azure (the server needs module backup-<name>)"}),
 		&cli.StringFlag{Name: "api-key", EnvVars: []string{"VECMIG_API_KEY"}, Usage: "API key of the server (prefer the environment variable: flags show in the process list)"},
 		&cli.IntFlag{Name: "retries", Value: 8, Usage: "tries per request on transient errors (429, 502, 503, 504, connection errors)"},
+		retryTimeoutFlag(),
 		&cli.DurationFlag{Name: "timeout", Value: 60 * time.Second, Usage: "timeout of one request"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors"},
 		&cli.BoolFlag{Name: "json", Usage: "print the result as JSON on stdout"},

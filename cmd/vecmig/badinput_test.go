@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	qc "github.com/qdrant/go-client/qdrant"
@@ -485,10 +486,20 @@ func (b *badBench) backupCases() []badCase {
 	server := "weaviate://127.0.0.1:" + itoa(b.w1.HTTPPort)
 	usedID := strings.ToLower(weaviatetest.NewClassName("used"))
 	srcClass := strings.SplitN(strings.SplitN(b.wFrom, "?", 2)[0], "/", 4)[3]
+	// Rows run in parallel and Weaviate runs one backup at a time: the
+	// used id is made once, by whichever row needs it first.
+	var usedOnce sync.Once
+	var usedRun result
+	makeUsed := func(t *testing.T) {
+		usedOnce.Do(func() {
+			usedRun = runVecmig(t, t.TempDir(), nil, "backup", "create", "--backend", "filesystem", "--wait", "--id", usedID, b.wFrom)
+		})
+		mustExit(t, usedRun, 0)
+	}
 	create := func(used bool, args ...string) func(t *testing.T) badRun {
 		return func(t *testing.T) badRun {
 			if used {
-				mustExit(t, runVecmig(t, t.TempDir(), nil, "backup", "create", "--backend", "filesystem", "--wait", "--id", usedID, b.wFrom), 0)
+				makeUsed(t)
 			}
 			before := backupIDs(t, b.w1)
 			return badRun{args: append([]string{"backup", "create", "--backend", "filesystem"}, args...), check: func(t *testing.T) {
@@ -510,5 +521,29 @@ func (b *badBench) backupCases() []badCase {
 			r.args = []string{"migrate", "--method", "backup", "--backend", "filesystem", "--from", b.wFrom, "--to", to, "--include", srcClass, "--exclude", "Other"}
 			return badRun{args: r.args, check: func(t *testing.T) { r.check(t); weaviateAbsentRaw(t, b.w2, srcClass) }}
 		}},
+		{"migrate backup id invalid", []string{"Bad ID!"}, b.migrateBackupID(srcClass, "Bad ID!", usedID, nil)},
+		{"migrate backup id already used", []string{usedID, "already used"}, b.migrateBackupID(srcClass, usedID, usedID, makeUsed)},
+	}
+}
+
+// migrateBackupID is `migrate --method backup --backup-id id`, with an id
+// that breaks Weaviate's rules or one an earlier backup took (made by
+// prep): refused before any backup starts (usedID, made by a parallel
+// row, aside), and the target class is not created.
+func (b *badBench) migrateBackupID(class, id, usedID string, prep func(t *testing.T)) func(t *testing.T) badRun {
+	return func(t *testing.T) badRun {
+		if prep != nil {
+			prep(t)
+		}
+		before := backupIDs(t, b.w1)
+		return badRun{args: []string{"migrate", "--method", "backup", "--backend", "filesystem", "--backup-id", id, "--from", b.wFrom, "--to", b.w2.Endpoint(class)},
+			check: func(t *testing.T) {
+				for got := range backupIDs(t, b.w1) {
+					if !before[got] && got != usedID {
+						t.Errorf("backup %s was started although the request was refused", got)
+					}
+				}
+				weaviateAbsentRaw(t, b.w2, class)
+			}}
 	}
 }

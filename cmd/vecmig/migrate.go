@@ -24,12 +24,13 @@ func migrateCommand(reg *adapters.Registry) *cli.Command {
 		required(&cli.StringFlag{Name: "from", Usage: "source `URL`: qdrant://HOST:6334/COLLECTION, weaviate://HOST:8080/CLASS or file://DIR"}),
 		required(&cli.StringFlag{Name: "to", Usage: "target `URL`, same forms"}),
 		&cli.StringFlag{Name: "method", Value: "live", Usage: "live: read pages and write batches; snapshot: Qdrant collection snapshot; backup: Weaviate backup and restore"},
-		&cli.IntFlag{Name: "batch-size", Value: 256, Usage: "points per read page and per write batch"},
-		&cli.IntFlag{Name: "workers", Value: 4, Usage: "concurrent writers"},
+		&cli.IntFlag{Name: "batch-size", Value: 256, Usage: "points per read page; given, also per write request (otherwise writes adapt to the target, up to the page)"},
+		workersFlag(),
 		&cli.IntFlag{Name: "readers", Value: 4, Usage: "disjoint id ranges of the source read at once (chosen at the start and kept in the state; a file:// source or target reads one)"},
 		&cli.StringFlag{Name: "on-exists", Value: "fail", Usage: "if the target collection exists: fail, append (write into it) or recreate (delete it first)"},
 		&cli.StringFlag{Name: "state", Usage: "state `FILE` for resuming (default: vecmig-<hash>.state.json in the current directory, removed after success)"},
 		&cli.BoolFlag{Name: "dry-run", Usage: "check both sides and print the plan; write nothing"},
+		migratePartitionFlag(),
 		&cli.Float64Flag{Name: "max-rate", Usage: "read at most `POINTS_PER_S` from the source (0: no limit)"},
 		&cli.StringFlag{Name: "verify", Value: verify.ModeSample, Usage: "after the copy: none (exact counts only), count, sample (counts and 1000 points), full (every point) or digest (every point, by fingerprint first)"},
 		&cli.IntFlag{Name: "verify-search", Usage: "with --verify sample, full or digest: also run `N` k-NN queries (k=10) per dense vector on both sides and compare the results (see vecmig verify --search)"},
@@ -42,7 +43,7 @@ func migrateCommand(reg *adapters.Registry) *cli.Command {
 	return &cli.Command{
 		Name:  "migrate",
 		Usage: "copy a collection with its definition to another instance, resumably",
-		Flags: concatFlags(flags, apiKeyFlags(), tlsFlags(), mappingFlags(), snapshotMigrateFlags(), backupMigrateFlags()),
+		Flags: concatFlags(flags, apiKeyFlags(), tlsFlags(), mappingFlags(), snapshotMigrateFlags(), backupMigrateFlags(), catchUpFlags(), bulkLoadFlags()),
 		Action: func(c *cli.Context) error {
 			return runMigrate(c, reg)
 		},
@@ -120,6 +121,8 @@ type migrateFlags struct {
 	autoState bool
 	copy      adapters.CopyRequest
 	mapping   mapping.Options
+	catchUp   migrate.CatchUp
+	share     verify.Share // --partition
 }
 
 // readMigrateFlags checks every flag before anything is opened.
@@ -135,7 +138,7 @@ func readMigrateFlags(c *cli.Context) (*migrateFlags, error) {
 	default:
 		return nil, fmt.Errorf("--on-exists %q: use fail, append or recreate", f.onExists)
 	}
-	if c.Int("batch-size") < 1 || c.Int("workers") < 1 || c.Int("readers") < 1 || c.Int("retries") < 1 || c.Float64("max-rate") < 0 {
+	if c.Int("batch-size") < 1 || (c.IsSet("workers") && c.Int("workers") < 1) || c.Int("readers") < 1 || c.Int("retries") < 1 || c.Float64("max-rate") < 0 {
 		return nil, fmt.Errorf("--batch-size, --workers, --readers and --retries must be at least 1, --max-rate not negative")
 	}
 	var err error
@@ -151,12 +154,20 @@ func readMigrateFlags(c *cli.Context) (*migrateFlags, error) {
 	if sameEndpoint(f.from, f.to) {
 		return nil, fmt.Errorf("--from %s and --to %s are the same collection (%s); a collection cannot be copied onto itself, give another --to", f.from, f.to, canonicalEndpoint(f.to))
 	}
+	if f.share, err = readPartition(c, f.method, f.onExists); err != nil {
+		return nil, err
+	}
 	if f.statePath = c.String("state"); f.statePath == "" {
 		f.statePath, f.autoState = defaultStatePath(f.from.String(), f.to.String()), true
+		f.statePath = strings.TrimSuffix(f.statePath, ".state.json") + shareStateSuffix(f.share) + ".state.json"
 	}
 	if f.mapping, err = readMapping(c); err != nil {
 		return nil, err
 	}
+	if f.catchUp, err = readCatchUp(c, f.method); err != nil {
+		return nil, err
+	}
+	catchUpStatePath(f)
 	f.copy, err = copyRequest(c, f.method)
 	return f, err
 }
@@ -202,10 +213,11 @@ func openJob(ctx context.Context, c *cli.Context, reg *adapters.Registry, f *mig
 			return reg.OpenSource(ctx, toURL, config(c, "to-api-key"))
 		},
 		Options: migrate.Options{
-			BatchSize: c.Int("batch-size"), Workers: c.Int("workers"), Readers: c.Int("readers"),
+			BatchSize: c.Int("batch-size"), Workers: workers(c), Readers: c.Int("readers"),
+			FixedBatch: c.IsSet("batch-size"), RequestTimeout: c.Duration("timeout"),
 			OnExists: f.onExists, StatePath: f.statePath, DryRun: dryRun(c),
 			MaxRate: c.Float64("max-rate"), Retry: retryPolicy(c, out), Logf: out.notice,
-			Mapping: f.mapping,
+			Mapping: f.mapping, CatchUp: f.catchUp, Share: f.share, DeferIndexing: c.Bool("defer-indexing"),
 		},
 	}
 	if !job.Options.DryRun && f.method == migrate.MethodLive {
@@ -226,16 +238,16 @@ func finishMigrate(c *cli.Context, out *output, f *migrateFlags, res *migrate.Re
 		return out.fail(withCode(exitInterrupted, err))
 	case f.method == migrate.MethodLive && (errors.Is(err, migrate.ErrInterrupted) || (err != nil && stopped)):
 		out.summary(res)
-		return out.fail(withCode(exitInterrupted, fmt.Errorf("%w after %d points; the state is saved in %s. Resume with: %s",
-			migrate.ErrInterrupted, written(res), f.statePath, resumeCommand(c, f.autoState, f.statePath))))
+		return out.fail(withCode(exitInterrupted, fmt.Errorf("%w after %d points; %s. Resume with: %s",
+			migrate.ErrInterrupted, written(res), stateSaved(f), resumeCommand(c, f.autoState, f.statePath))))
 	case err != nil && stopped:
-		return out.fail(withCode(exitInterrupted, fmt.Errorf("interrupted: %w; nothing to resume, run the same command again (temporary files and the snapshot or backup vecmig made were removed)", err)))
+		return out.fail(withCode(exitInterrupted, fmt.Errorf("interrupted: %w; nothing to resume, run the same command again (a snapshot: its temporary files and the snapshot vecmig made were removed; a backup: the backup vecmig started was cancelled)", err)))
 	case errors.As(err, &verifyErr):
 		out.summary(res)
 		return out.fail(withCode(exitError, fmt.Errorf("%w; run 'vecmig verify --from %s --to %s --mode %s' to try again", err, f.from, f.to, f.verify)))
 	case err != nil:
 		if res != nil && res.Written > 0 {
-			err = fmt.Errorf("%w\n%d points were written before this and the state is saved in %s; fix the cause and run the same command again to resume: %s", err, res.Written, f.statePath, resumeCommand(c, f.autoState, f.statePath))
+			err = fmt.Errorf("%w\n%d points were written before this and %s; fix the cause and run the same command again to resume: %s", err, res.Written, stateSaved(f), resumeCommand(c, f.autoState, f.statePath))
 		}
 		return out.fail(withCode(exitError, err))
 	}
@@ -254,7 +266,7 @@ func differences(out *output, f *migrateFlags, res *migrate.Result) error {
 	if !res.Equal() {
 		return out.fail(withCode(exitDiffer, fmt.Errorf("verification found differences between source and target (see above); run 'vecmig verify --from %s --to %s --mode full --report FILE' for every id", f.from, f.to)))
 	}
-	if f.autoState && f.method == migrate.MethodLive {
+	if f.autoState && f.method == migrate.MethodLive && f.catchUp.Field == "" {
 		os.Remove(f.statePath)
 	}
 	return nil
@@ -270,7 +282,7 @@ func written(r *migrate.Result) uint64 {
 // resumeCommand rebuilds the command line without any API key.
 func resumeCommand(c *cli.Context, autoState bool, statePath string) string {
 	parts := []string{"vecmig migrate", "--from " + shellQuote(c.String("from")), "--to " + shellQuote(c.String("to"))}
-	for _, f := range []string{"batch-size", "workers", "readers", "max-rate", "retries", "retry-timeout", "tenants-as", "tenant-field"} {
+	for _, f := range []string{"batch-size", "workers", "readers", "max-rate", "retries", "retry-timeout", "tenants-as", "tenant-field", "on-exists", "partition"} {
 		if c.IsSet(f) {
 			parts = append(parts, fmt.Sprintf("--%s %v", f, shellQuote(fmt.Sprint(c.Value(f)))))
 		}
@@ -283,6 +295,7 @@ func resumeCommand(c *cli.Context, autoState bool, statePath string) string {
 	if c.Bool("drop-references") {
 		parts = append(parts, "--drop-references")
 	}
+	parts = append(parts, catchUpArgs(c)...)
 	if !autoState {
 		parts = append(parts, "--state "+shellQuote(statePath))
 	}

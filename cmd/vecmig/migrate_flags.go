@@ -52,3 +52,23 @@ func backupFlagString(c *cli.Context, name string) string {
 	}
 	return c.String(name)
 }
+
+// workersFlag is --workers, whose default comes from the target.
+func workersFlag() cli.Flag {
+	return &cli.IntFlag{Name: "workers", DefaultText: "from the target, else 4", Usage: "concurrent writers (a Qdrant target suggests one per shard on each node, at least 2; the plan says which number is used and why)"}
+}
+
+// workers is --workers when given, else 0: the target's suggestion.
+func workers(c *cli.Context) int {
+	if !c.IsSet("workers") {
+		return 0
+	}
+	return c.Int("workers")
+}
+
+// bulkLoadFlags are the flags of writing a whole copy as one bulk load.
+func bulkLoadFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "defer-indexing", Usage: "(--method live, Qdrant target created by vecmig) create the collection with HNSW indexing deferred (m 0), build the index after the last write and wait until the collection is green; a note says when it does not apply"},
+	}
+}

@@ -12,10 +12,10 @@ import (
 // retryTimeoutUsage documents the rule of adapters.RetryPolicy exactly.
 const retryTimeoutUsage = "stop retrying a request once its transient errors have lasted `D` since its first failure; " +
 	"a request is tried again only while it has had fewer than --retries tries AND less than --retry-timeout has passed (0: no time limit); " +
-	"live reads and writes and verification only: snapshot and backup transfers stop by --retries alone"
+	"it binds live reads and writes, verification, and the requests of snapshot and backup transfers alike"
 
-// retryTimeoutFlag sits next to --retries in the commands whose requests
-// honour it (live copies, verify, baseline capture).
+// retryTimeoutFlag sits next to --retries in every command that retries
+// requests: migrate, verify, baseline, snapshot and backup.
 func retryTimeoutFlag() cli.Flag {
 	return &cli.DurationFlag{Name: "retry-timeout", Value: adapters.DefaultRetry().Timeout, Usage: retryTimeoutUsage}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -20,6 +21,7 @@ import (
 	"github.com/vecmig/vecmig/adapters/all"
 	"github.com/vecmig/vecmig/adapters/faultproxy"
 	"github.com/vecmig/vecmig/adapters/qdrant/qdranttest"
+	"github.com/vecmig/vecmig/adapters/weaviate"
 	"github.com/vecmig/vecmig/migrate"
 )
 
@@ -53,6 +55,8 @@ func TestSignals(t *testing.T) {
 		{"live writing", syscall.SIGINT, liveWriting},
 		{"snapshot download", syscall.SIGINT, snapshotPhase(matchDownload, true)},
 		{"snapshot upload", syscall.SIGTERM, snapshotPhase(matchUpload, false)},
+		{"backup polling", syscall.SIGINT, backupPolling},
+		{"backup polling", syscall.SIGTERM, backupPolling},
 		{"verify full reading", syscall.SIGINT, verifyReading},
 	}
 	var table strings.Builder
@@ -90,7 +94,8 @@ func TestSignals(t *testing.T) {
 					t.Errorf("the run again does not say %q:\n%s", s.resumeWant, r2.stdout)
 				}
 				assertCopied(t, s.from, s.to, s.fromKey, s.toKey)
-				again = "exit 0, target equals source"
+				verifyClean(t, s.env, s.from, s.to)
+				again = "exit 0, target equals source, full verify clean"
 			}
 		})
 	}
@@ -112,6 +117,13 @@ func excerpt(stderr string) string {
 // stopInPhase starts vecmig, waits until s.inPhase, sends sig and waits
 // for the exit.
 func stopInPhase(t *testing.T, s signalRun, sig syscall.Signal) result {
+	t.Helper()
+	return actInPhase(t, s, sig, nil, 15*time.Second)
+}
+
+// actInPhase starts vecmig, waits until s.inPhase, sends sig (unless 0)
+// or runs act, and waits at most wait for the exit.
+func actInPhase(t *testing.T, s signalRun, sig syscall.Signal, act func(), wait time.Duration) result {
 	t.Helper()
 	cmd := exec.Command(vecmigBin, s.args...)
 	cmd.Dir, cmd.Env = s.dir, append(os.Environ(), s.env...)
@@ -136,14 +148,19 @@ func stopInPhase(t *testing.T, s signalRun, sig syscall.Signal) result {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	cmd.Process.Signal(sig)
+	if sig != 0 {
+		cmd.Process.Signal(sig)
+	}
+	if act != nil {
+		act()
+	}
 	select {
 	case r := <-done:
 		return r
-	case <-time.After(15 * time.Second):
+	case <-time.After(wait):
 		cmd.Process.Kill()
-		t.Errorf("vecmig did not exit within 15 s of %v:\n%s", sig, errb.String())
-		return result{out.String(), errb.String() + "\n(no exit within 15 s; killed)", -2}
+		t.Errorf("vecmig did not exit within %s:\n%s", wait, errb.String())
+		return result{out.String(), errb.String() + fmt.Sprintf("\n(no exit within %s; killed)", wait), -2}
 	}
 }
 
@@ -301,5 +318,46 @@ func verifyReading(t *testing.T) signalRun {
 		inPhase:  func() bool { return src.GRPC.Calls("Scroll") >= 2 },
 		want:     []string{"interrupted"},
 		wantCode: exitInterrupted,
+	}
+}
+
+// backupPolling holds a Weaviate backup's upload to S3, so the backup is
+// still running while vecmig polls its status: the signal must cancel the
+// backup on the source (it ends CANCELED, its id spent), leave the target
+// untouched, and exit 3; the same command then copies with a new backup.
+func backupPolling(t *testing.T) signalRun {
+	w1, w2, s3p := s3ProxiedPair(t)
+	class, from, to := loadPair(t, w1, w2, fixture("plain"))
+	src := weaviateProxy(t, w1)
+	s3p.Inject(faultproxy.Fault{Match: s3Upload, Delay: held})
+	const status = "GET /v1/backups/s3/*"
+	return signalRun{
+		dir:  t.TempDir(),
+		args: []string{"migrate", "--method", "backup", "--backend", "s3", "--from", proxiedClass(src, class), "--to", to},
+		// The upload is held and vecmig has polled after creating (the
+		// first status call is the check that the id is unused).
+		inPhase:   func() bool { return s3p.Calls(s3Upload) >= 1 && src.HTTP.Calls(status) >= 2 },
+		afterStop: func() { s3p.Reset() },
+		check: func(r result) {
+			m := regexp.MustCompile(`backup (vecmig-[a-z0-9_-]+) was cancelled on the source`).FindStringSubmatch(r.stderr)
+			if m == nil {
+				t.Fatalf("the message does not say the backup was cancelled:\n%s", r.stderr)
+			}
+			b, _, err := weaviate.NewBackupClient("weaviate://127.0.0.1:"+itoa(w1.HTTPPort), weaviate.BackupOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			quick := weaviate.WaitOptions{Interval: 100 * time.Millisecond, MaxInterval: 500 * time.Millisecond}
+			st, err := b.WaitBackup(adaptertest.Ctx(t), "s3", m[1], weaviate.Location{}, quick)
+			if st == nil || st.Status != weaviate.BackupCanceled {
+				t.Errorf("backup %s on the source after the signal: %+v, %v; want CANCELED", m[1], st, err)
+			}
+			if classExists(t, w2, class) {
+				t.Errorf("class %s exists on the target after a signal during the backup", class)
+			}
+		},
+		want:     []string{"stopping: cancelling the transfer", "interrupted", "was cancelled on the source", "the target is untouched", "run the same command again"},
+		wantCode: exitInterrupted,
+		from:     from, to: to,
 	}
 }

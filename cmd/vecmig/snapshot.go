@@ -22,6 +22,7 @@ func snapshotCommand(reg *adapters.Registry) *cli.Command {
 			&cli.BoolFlag{Name: "full", Usage: "full-storage snapshots (every collection and the aliases); the URL needs no collection"},
 			&cli.StringFlag{Name: "api-key", EnvVars: []string{"VECMIG_API_KEY"}, Usage: "API key of the server (prefer the environment variable: flags show in the process list)"},
 			&cli.IntFlag{Name: "retries", Value: 8, Usage: "tries per request on 429/502/503/504 and broken connections"},
+			retryTimeoutFlag(),
 			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON on stdout"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors"},
 		}, append(tlsFlags(), extra...)...)

@@ -232,10 +232,9 @@ func TestSnapshotRefusedBeforeTransfer(t *testing.T) {
 			return setup{src: q1, coll: coll, to: standalone.Endpoint("keys")}
 		}},
 	}
-	// The version rule (same or next minor) cannot be shown end to end:
-	// every server here runs qdranttest.Version and the proxy forwards the
-	// health check unchanged. TestSnapshotVersionsFit (adapters/qdrant)
-	// covers it.
+	// The version rule (same or next minor) is shown end to end by
+	// TestSnapshotFromTooNewServerRefused (toonew_test.go), through a proxy
+	// that rewrites the version the source reports.
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s := tc.setup(t)

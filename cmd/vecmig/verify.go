@@ -32,6 +32,7 @@ func verifyCommand(reg *adapters.Registry) *cli.Command {
 		&cli.StringFlag{Name: "report", Usage: "write the full report as JSON to `FILE`, with every mismatched id"},
 		&cli.StringFlag{Name: "list", Usage: "write one line per id to `FILE` (- for stdout): = equal, - only on the source, + only on the target, * differs, ~ changed after the copy"},
 		&cli.IntFlag{Name: "workers", Value: 4, Usage: "id ranges (full) or lookups (sample) at once; each full-mode worker reads both sides concurrently"},
+		verifyPartitionFlag(),
 		&cli.IntFlag{Name: "page-size", Value: 256, Usage: "points per read"},
 		&cli.IntFlag{Name: "max-examples", Value: 10, Usage: "differing points shown in the summary"},
 		&cli.IntFlag{Name: "search", Usage: "also run `N` k-NN queries (k=10) per dense vector on both sides: exact top-10 must agree (else exit 1), and the target's approximate recall@10 is measured"},
@@ -214,6 +215,9 @@ func verifyOptions(c *cli.Context) (verify.Options, error) {
 		return opts, fmt.Errorf("--seed 0: seeds start at 1; pass a seed a summary printed to repeat its sample, or leave --seed out for a random one")
 	}
 	var err error
+	if opts.Share, err = readVerifyPartition(c); err != nil {
+		return opts, err
+	}
 	if opts.Sample, err = verify.ParseSample(c.String("sample")); err != nil {
 		return opts, err
 	}
