@@ -47,8 +47,8 @@ func (p *plot) add(name string, x, y float64) {
 
 // Chart geometry, in SVG user units.
 const (
-	plotW, plotH           = 720.0, 440.0
-	padL, padR, padT, padB = 80.0, 200.0, 40.0, 56.0
+	plotW, plotH           = 800.0, 440.0
+	padL, padR, padT, padB = 80.0, 280.0, 40.0, 56.0
 )
 
 var plotColours = []string{"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"}
