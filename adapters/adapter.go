@@ -105,6 +105,14 @@ type OrderedSink interface {
 	RequiresOrder() bool
 }
 
+// WrittenPartitions is a Sink whose partitions come into being with their
+// first point (Qdrant tenants held in a payload field): nothing is created
+// for a partition ahead of the copy, so a target lists only those written
+// so far.
+type WrittenPartitions interface {
+	PartitionsByWrites() bool
+}
+
 // EngineNamer is a Sink that belongs to one engine ("qdrant",
 // "weaviate"): a definition from another engine must be translated for it
 // (adapters/mapping). A Sink without it (a file dump) takes any definition.

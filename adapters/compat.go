@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // recreateAdvice ends every incompatibility finding: what the user can do.
@@ -131,49 +132,119 @@ const (
 // with the first object written, not in its schema) taken from points src
 // holds, so that CompareVectors can find a dimension mismatch before
 // anything is written. It reads one small page from each of at most a few
-// partitions, skipping a partition it cannot read (an inactive tenant: the
-// copy itself activates it, and reports the error if it persists). A size
-// no point shows stays 0. Only the end of ctx is an error.
+// active partitions, in name order, then, for a size still open, of a few
+// inactive ones, each activated with ActivatePartition and put back with
+// PutBackPartition: reading an inactive Weaviate tenant of a class with
+// autoTenantActivation would activate it and leave it so. A partition
+// that cannot be read or activated is skipped (the copy reports it); a
+// size no point shows stays 0. The end of ctx, and a partition that could
+// not be put back, are errors.
 func SampleSizes(ctx context.Context, src Source, def *Collection) (*Collection, error) {
-	open := func(c *Collection) int {
-		n := 0
-		for _, v := range c.Vectors {
-			if v.Size == 0 && v.Kind != "sparse" {
-				n++
-			}
-		}
-		return n
-	}
-	if open(def) == 0 {
+	if unsized(def) == 0 {
 		return def, nil
 	}
 	out := def.Clone()
-	for i, part := range def.PartitionNames() {
-		if i == sampledPartitions || open(out) == 0 {
+	active, inactive := partitionsByActivity(def)
+	for i, part := range active {
+		if i == sampledPartitions || unsized(out) == 0 {
 			break
 		}
-		page, err := src.Read(ctx, ReadRequest{Partition: part, Limit: sampledPoints})
-		if ctx.Err() != nil {
-			return def, ctx.Err()
+		if err := sampleInto(ctx, src, part, out); err != nil {
+			return def, err
 		}
-		if err != nil {
-			continue
+	}
+	for i, part := range inactive {
+		if i == sampledPartitions || unsized(out) == 0 {
+			break
 		}
-		for _, p := range page.Points {
-			for name, v := range p.Vectors {
-				spec, ok := out.Vectors[name]
-				if !ok || spec.Size != 0 || spec.Kind == "sparse" {
-					continue
-				}
-				switch {
-				case len(v.Dense) > 0:
-					spec.Size = len(v.Dense)
-				case len(v.Multi) > 0:
-					spec.Size = len(v.Multi[0])
-				}
-				out.Vectors[name] = spec
-			}
+		if err := sampleInactive(ctx, src, part, out); err != nil {
+			return def, err
 		}
 	}
 	return out, nil
+}
+
+// sampleInactive reads sizes from an inactive partition made readable
+// for the read and put back to its status, even when ctx has ended.
+func sampleInactive(ctx context.Context, src Source, part string, out *Collection) (err error) {
+	undo, err := ActivatePartition(ctx, src, part)
+	if err != nil {
+		return ctx.Err() // skipped: the copy activates it and reports a lasting error
+	}
+	var putBack error
+	defer func() {
+		PutBackPartition(ctx, src, part, undo, func(format string, args ...any) {
+			putBack = fmt.Errorf(strings.TrimPrefix(format, "warning: "), args...)
+		})
+		if putBack != nil {
+			err = Errorf(KindUnknown, "%w; vecmig read a few of its points to learn its vector sizes; set its status back by hand, then run the same command again", putBack)
+		}
+	}()
+	return sampleInto(ctx, src, part, out)
+}
+
+// sampleInto reads one small page of part and fills the sizes out leaves
+// open. A read error other than the end of ctx is passed over.
+func sampleInto(ctx context.Context, src Source, part string, out *Collection) error {
+	page, err := src.Read(ctx, ReadRequest{Partition: part, Limit: sampledPoints})
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if err != nil {
+		return nil
+	}
+	for _, p := range page.Points {
+		for name, v := range p.Vectors {
+			spec, ok := out.Vectors[name]
+			if !ok || spec.Size != 0 || spec.Kind == "sparse" {
+				continue
+			}
+			switch {
+			case len(v.Dense) > 0:
+				spec.Size = len(v.Dense)
+			case len(v.Multi) > 0:
+				spec.Size = len(v.Multi[0])
+			}
+			out.Vectors[name] = spec
+		}
+	}
+	return nil
+}
+
+// unsized counts the dense and multi vectors of c with no size.
+func unsized(c *Collection) int {
+	n := 0
+	for _, v := range c.Vectors {
+		if v.Size == 0 && v.Kind != "sparse" {
+			n++
+		}
+	}
+	return n
+}
+
+// PartitionActive reports whether a partition of this status can be read
+// without activating it: a shard key (no status), a HOT or ACTIVE tenant.
+func PartitionActive(status string) bool {
+	switch strings.ToUpper(status) {
+	case "", "HOT", "ACTIVE":
+		return true
+	}
+	return false
+}
+
+// partitionsByActivity splits def's partitions, in name order, into those
+// readable as they are and those a read would have to activate.
+func partitionsByActivity(def *Collection) (active, inactive []string) {
+	status := map[string]string{}
+	for _, p := range def.Partitions {
+		status[p.Name] = p.Status
+	}
+	for _, part := range def.PartitionNames() {
+		if PartitionActive(status[part]) {
+			active = append(active, part)
+		} else {
+			inactive = append(inactive, part)
+		}
+	}
+	return active, inactive
 }

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/vecmig/vecmig/adapters"
-	"github.com/vecmig/vecmig/adapters/mapping"
 	"github.com/vecmig/vecmig/adapters/wrap"
 )
 
@@ -37,12 +36,6 @@ type bulkPlan struct {
 	// handed to it to put back what it still lacks.
 	restoring bool
 	notes     []adapters.Finding // the run's own: workers, what does not apply
-}
-
-// notDeferrable says why --defer-indexing does not apply to a target of
-// an engine without adapters.BulkLoader.
-var notDeferrable = map[string]string{
-	"weaviate": "a class's HNSW build settings cannot change once it exists (efConstruction and maxConnections are immutable; a change of skip is accepted but not applied), so its index cannot be switched off for the copy and on after it; the objects are indexed as they are written. Weaviate's own equivalent is server-wide: ASYNC_INDEXING=true in the target server's environment",
 }
 
 // planBulk asks the target how it takes the copy, then caps the batch
@@ -103,12 +96,10 @@ func (lp *livePlan) workersNote(suggested int, from string) adapters.Finding {
 	return adapters.NoteFinding("", "workers: %d (the default; the target does not tell its layout)", o.Workers)
 }
 
-// deferNotApplicable is the note for a target that cannot defer indexing.
+// deferNotApplicable is the note for a target without adapters.BulkLoader:
+// it cannot defer indexing. (A BulkLoader that cannot, Weaviate, says so
+// itself in its plan's findings.)
 func deferNotApplicable(dst adapters.Sink) adapters.Finding {
-	engine := mapping.EngineOf(dst)
-	if why, ok := notDeferrable[engine]; ok {
-		return adapters.NoteFinding(dst.Endpoint(), "--defer-indexing does not apply to %s targets: %s", strings.ToUpper(engine[:1])+engine[1:], why)
-	}
 	return adapters.NoteFinding(dst.Endpoint(), "--defer-indexing does not apply to this target: it builds no index that could be deferred")
 }
 

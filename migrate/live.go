@@ -254,13 +254,10 @@ func (lp *livePlan) copier() *copier {
 		workers, ordered = 1, true
 	}
 	c := &copier{opts: lp.opts, src: rsrc, dst: rdst, st: lp.st, workers: workers,
-		atOnce: partitionsAtOnce(lp.opts, ordered), writeSlots: make(chan struct{}, workers)}
+		atOnce: partitionsAtOnce(lp.opts, ordered)}
+	// The partitions in flight share one pool of workers writers
+	// (partitions.go), so the pages held stay linear in workers.
 	c.readers = newReaderSlots(c.atOnce)
-	// Each partition in flight gets its share of the writers, so that the
-	// pages held (a buffer and a writer's page each) stay about 2 × workers
-	// however many partitions are copied at once.
-	inFlight := max(min(c.atOnce, len(lp.parts)), 1)
-	c.perPart = max((workers+inFlight-1)/inFlight, 1)
 	// Between two servers of the same engine, points travel in the
 	// engine's own encoding instead of being converted to the neutral
 	// model and back; across engines each goes through the mapping.

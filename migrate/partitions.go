@@ -14,9 +14,27 @@ import (
 // Qdrant shard keys) would leave the target idle between them if they
 // were copied one after another: each costs an activation, a read, a write
 // and a put-back, mostly round trips. A run therefore works on several
-// partitions at once, sharing the writers (at most Options.Workers writes
-// in flight over all of them), and activates the next inactive tenants
+// partitions at once (atOnce), and activates the next inactive tenants
 // while the current ones are copied.
+//
+// The partitions copied at once share one pool of Options.Workers writers
+// (writerPool), started once for the run and fed by one channel of
+// batches of capacity workers. Each partition has its own range readers
+// (at most atOnce over all partitions: readerSlots), which send their
+// pages to that channel; each batch carries its partition's rangeCopy
+// (context, first cause, acks), so any writer can write and acknowledge
+// it. A large partition copied beside small ones thus gets every writer
+// once they are done, and the pages held stay linear in workers: at most
+// one in each slot of the channel (workers), one per write in flight
+// (workers) and one per range reader waiting to send (atOnce), never
+// workers² as a set of writers per partition would hold.
+//
+// A partition's watermarks still advance only over its contiguously
+// acknowledged batches, and its acks channel is closed once its readers
+// ended and every batch it sent was handled by a writer (pending). A batch
+// of a partition that already failed (or whose run ended) is not written:
+// it fails the partition, so its ranges stay open. A write error fails
+// the partition's first cause, which stops the schedule.
 
 // schedule visits many partitions: k at a time, each made readable
 // (activated) ahead of its turn and put back behind it, with at most held
@@ -163,8 +181,8 @@ func (s schedule) stopped() bool {
 }
 
 // copyPartitions copies every unfinished partition of parts, several at
-// once (c.atOnce), each with its own range readers, all sharing c.workers
-// writers. The state is saved at the end, whatever happened.
+// once (c.atOnce), each with its own range readers, all sharing one pool
+// of c.workers writers. The state is saved at the end, whatever happened.
 func (c *copier) copyPartitions(ctx context.Context, parts []string) error {
 	var todo []string
 	for _, p := range parts {
@@ -172,10 +190,13 @@ func (c *copier) copyPartitions(ctx context.Context, parts []string) error {
 			todo = append(todo, p)
 		}
 	}
+	c.pool = c.startWriters()
 	s := newSchedule(c.src, c.opts, c.atOnce)
 	err := s.run(ctx, todo, func(ctx context.Context, part string) error {
 		return c.partition(ctx, part, c.st.Partitions[part])
 	})
+	c.pool.stop() // every partition ended: nothing is sent any more
+	c.pool = nil
 	if serr := c.save(); serr != nil {
 		return errors.Join(err, serr)
 	}
@@ -220,19 +241,43 @@ func (r *readerSlots) take(ctx context.Context, n int) (release func(), err erro
 	return release, nil
 }
 
-// writeShared is c.write once one of the c.workers write slots, shared by
-// every partition copied at once, is free (at once without slots).
-func (c *copier) writeShared(ctx context.Context, part string, b batch) error {
-	if c.writeSlots == nil {
-		return c.write(ctx, part, b)
+// writerPool is the run's c.workers writers, shared by every partition
+// copied at once: each takes the next batch of any partition from jobs,
+// writes it and acknowledges it to its partition (rangeCopy.handle). At
+// most workers writes are in flight, and jobs holds at most workers pages.
+type writerPool struct {
+	jobs    chan job
+	writers sync.WaitGroup
+}
+
+// job is a batch with the partition it belongs to.
+type job struct {
+	rc *rangeCopy
+	b  batch
+}
+
+// startWriters starts the pool; stop ends it.
+func (c *copier) startWriters() *writerPool {
+	n := max(c.workers, 1)
+	p := &writerPool{jobs: make(chan job, n)}
+	for range n {
+		p.writers.Add(1)
+		go func() {
+			defer p.writers.Done()
+			for j := range p.jobs {
+				j.rc.handle(j.b)
+			}
+		}()
 	}
-	select {
-	case c.writeSlots <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	defer func() { <-c.writeSlots }()
-	return c.write(ctx, part, b)
+	return p
+}
+
+// stop ends the writers once every partition using the pool has ended
+// (copyRanges returns only after each batch it sent was handled, so
+// nothing is sent any more) and waits for them.
+func (p *writerPool) stop() {
+	close(p.jobs)
+	p.writers.Wait()
 }
 
 // saveSoon saves the state unless it was saved less than saveEvery ago.

@@ -26,13 +26,11 @@ type copier struct {
 	dst     adapters.Sink
 	st      *State
 	workers int
-	// atOnce is how many partitions are copied at once; writeSlots holds
-	// one token per write in flight over all of them (at most workers).
-	atOnce     int
-	writeSlots chan struct{}
-	// perPart is how many writers (and buffered pages) each partition in
-	// flight has.
-	perPart int
+	// atOnce is how many partitions are copied at once; pool is the one
+	// set of workers writers they share (copyPartitions; nil: copyRanges
+	// starts its own).
+	atOnce  int
+	pool    *writerPool
 	readers *readerSlots // nil: no bound
 	// rawR and rawW are set when pages travel in the engine's own
 	// encoding (useRaw).
@@ -126,59 +124,68 @@ func (c *copier) useRaw() string {
 }
 
 // copyRanges reads every range with a reader of its own (each in id order,
-// strictly after its watermark) and writes the pages with c.workers shared
-// writers. Each range's watermark advances only over a contiguous prefix of
-// acknowledged batches, so whatever stops the run, the state never claims
-// a point the target does not hold. The first reader, writer or save to
-// fail stops the others, and its error is the one returned: what the
-// others get from being stopped is dropped.
+// strictly after its watermark) and writes the pages with the c.workers
+// writers of the shared pool. Each range's watermark advances only over a
+// contiguous prefix of acknowledged batches, so whatever stops the run,
+// the state never claims a point the target does not hold. The first
+// reader, writer or save to fail stops the others, and its error is the
+// one returned: what the others get from being stopped is dropped.
 func (c *copier) copyRanges(ctx context.Context, part string, ranges []*RangeState) error {
+	pool := c.pool
+	if pool == nil {
+		pool = c.startWriters()
+		defer pool.stop()
+	}
 	ctx, fc := adapters.WithFirstCause(ctx)
 	defer fc.Stop()
-	rc := &rangeCopy{c: c, part: part, ranges: ranges, fc: fc, prog: make([]*rangeProgress, len(ranges))}
+	rc := &rangeCopy{c: c, ctx: ctx, part: part, ranges: ranges, fc: fc, pool: pool,
+		prog: make([]*rangeProgress, len(ranges)), acks: make(chan ack, len(ranges))}
 	for i, r := range ranges {
 		rc.prog[i] = &rangeProgress{r: r, done: map[int]int{}, lastIDs: map[int]adapters.ID{}}
 	}
-	batches := make(chan batch, c.writersPerPart())
-	acks := make(chan batch, c.writersPerPart()+len(ranges))
-	rc.startReaders(ctx, batches)
-	rc.startWriters(ctx, batches, acks)
-	for b := range acks {
-		rc.acknowledge(b)
+	rc.startReaders()
+	for a := range rc.acks {
+		rc.acknowledge(a)
 	}
 	return rc.finish()
 }
 
-// writersPerPart is perPart, or every writer when it is not set.
-func (c *copier) writersPerPart() int {
-	if c.perPart > 0 {
-		return c.perPart
-	}
-	return max(c.workers, 1)
-}
-
-// rangeCopy is the state of one copyRanges call.
+// rangeCopy is the state of one copyRanges call: one partition's ranges
+// on their way through the shared writers.
 type rangeCopy struct {
-	c           *copier
+	c *copier
+	// ctx is the partition's: it ends at the first failure of any of its
+	// readers or writers (fc), or when the run ends. Writes use it.
+	ctx         context.Context
 	part        string
 	ranges      []*RangeState
 	prog        []*rangeProgress
 	lastMu      sync.Mutex // guards every prog[i].lastIDs
 	fc          *adapters.FirstCause
 	interrupted atomic.Bool // a reader stopped at Options.Stop
+	pool        *writerPool
+	// pending counts the batches sent to the pool and not yet handled by
+	// a writer; acks, what the target accepted, is closed once the readers
+	// ended and pending is zero.
+	pending sync.WaitGroup
+	acks    chan ack
 }
 
-// startReaders starts one reader per range; batches is closed when all
-// have ended. Options.Stop ends the reads at once (a read waiting for the
-// rate limit too), while the writers finish the batches in flight.
-func (rc *rangeCopy) startReaders(ctx context.Context, batches chan<- batch) {
-	rctx, cancel := stopContext(ctx, rc.c.opts.Stop)
+// ack is a batch the target accepted: no page, only where it belongs.
+type ack struct{ rng, seq, n int }
+
+// startReaders starts one reader per range; rc.acks is closed once all
+// have ended and every batch they sent was handled. Options.Stop ends the
+// reads at once (a read waiting for the rate limit too), while the
+// writers finish the batches in flight.
+func (rc *rangeCopy) startReaders() {
+	rctx, cancel := stopContext(rc.ctx, rc.c.opts.Stop)
 	var readers sync.WaitGroup
 	for i, r := range rc.ranges {
 		readers.Add(1)
 		go func() {
 			defer readers.Done()
-			err := rc.c.readLoop(rctx, rc.part, i, r, batches, func(seq int, last adapters.ID) {
+			err := rc.c.readLoop(rctx, rc.part, i, r, rc.send, func(seq int, last adapters.ID) {
 				rc.lastMu.Lock()
 				rc.prog[i].lastIDs[seq] = last
 				rc.lastMu.Unlock()
@@ -190,7 +197,25 @@ func (rc *rangeCopy) startReaders(ctx context.Context, batches chan<- batch) {
 			rc.fc.Fail(err) // one range failing stops the others
 		}()
 	}
-	go func() { readers.Wait(); cancel(); close(batches) }()
+	go func() {
+		readers.Wait()
+		cancel()
+		rc.pending.Wait() // no Add after the readers ended
+		close(rc.acks)
+	}()
+}
+
+// send hands a batch to the shared writers, unless ctx (the reader's: the
+// partition's, ended at Options.Stop too) ends first.
+func (rc *rangeCopy) send(ctx context.Context, b batch) error {
+	rc.pending.Add(1)
+	select {
+	case rc.pool.jobs <- job{rc: rc, b: b}:
+		return nil
+	case <-ctx.Done():
+		rc.pending.Done()
+		return ctx.Err()
+	}
 }
 
 // stopContext is ctx, also ended when stop is closed.
@@ -208,38 +233,28 @@ func stopContext(ctx context.Context, stop <-chan struct{}) (context.Context, co
 	return ctx, cancel
 }
 
-// startWriters starts the writers; acks receives each batch the target
-// accepted, and is closed when all have ended. After a failure the
-// writers only drain what the readers still send.
-func (rc *rangeCopy) startWriters(ctx context.Context, batches <-chan batch, acks chan<- batch) {
-	var writers sync.WaitGroup
-	for i := 0; i < rc.c.writersPerPart(); i++ {
-		writers.Add(1)
-		go func() {
-			defer writers.Done()
-			for b := range batches {
-				if ctx.Err() != nil {
-					// A batch skipped: the ranges must not be closed.
-					rc.fc.Fail(ctx.Err())
-					continue
-				}
-				// Adapters name the rejected points in their errors.
-				if err := rc.c.writeShared(ctx, rc.part, b); err != nil {
-					rc.fc.Fail(err)
-					continue
-				}
-				acks <- b
-			}
-		}()
+// handle writes one batch of the partition for a writer of the pool and
+// acknowledges it. After the partition failed (or the run ended) its
+// batches are skipped, and fail it: the ranges must not be closed.
+func (rc *rangeCopy) handle(b batch) {
+	defer rc.pending.Done() // after the ack is sent: acks is still open
+	if err := rc.ctx.Err(); err != nil {
+		rc.fc.Fail(err)
+		return
 	}
-	go func() { writers.Wait(); close(acks) }()
+	// Adapters name the rejected points in their errors.
+	if err := rc.c.write(rc.ctx, rc.part, b); err != nil {
+		rc.fc.Fail(err)
+		return
+	}
+	rc.acks <- ack{rng: b.rng, seq: b.seq, n: b.len()}
 }
 
 // acknowledge records an accepted batch and moves its range's watermark
 // over every batch acknowledged contiguously from it.
-func (rc *rangeCopy) acknowledge(b batch) {
-	c, p := rc.c, rc.prog[b.rng]
-	p.done[b.seq] = b.len()
+func (rc *rangeCopy) acknowledge(a ack) {
+	c, p := rc.c, rc.prog[a.rng]
+	p.done[a.seq] = a.n
 	advanced := false
 	for {
 		n, ok := p.done[p.next]
@@ -312,12 +327,12 @@ func (c *copier) save() error {
 }
 
 // readLoop reads one range's pages in id order and hands them to the
-// writers; sent reports each batch's last id before the batch goes out.
-// Memory stays bounded: a reader holds one page while the channel is full.
+// writers with send; sent reports each batch's last id before the batch
+// goes out. Memory stays bounded: a reader holds one page while send waits.
 // Once Options.Stop is closed, whatever ended the reads, it returns
 // ErrInterrupted.
-func (c *copier) readLoop(ctx context.Context, part string, rng int, r *RangeState, out chan<- batch, sent func(seq int, last adapters.ID)) error {
-	err := c.readRange(ctx, part, rng, r, out, sent)
+func (c *copier) readLoop(ctx context.Context, part string, rng int, r *RangeState, send func(context.Context, batch) error, sent func(seq int, last adapters.ID)) error {
+	err := c.readRange(ctx, part, rng, r, send, sent)
 	if err != nil && c.stopped() {
 		return ErrInterrupted
 	}
@@ -333,7 +348,7 @@ func (c *copier) stopped() bool {
 	}
 }
 
-func (c *copier) readRange(ctx context.Context, part string, rng int, r *RangeState, out chan<- batch, sent func(seq int, last adapters.ID)) error {
+func (c *copier) readRange(ctx context.Context, part string, rng int, r *RangeState, send func(context.Context, batch) error, sent func(seq int, last adapters.ID)) error {
 	after := r.Watermark
 	if after == nil {
 		after = r.From
@@ -364,10 +379,8 @@ func (c *copier) readRange(ctx context.Context, part string, rng int, r *RangeSt
 			c.read += uint64(n)
 			c.mu.Unlock()
 			b.rng, b.seq = rng, seq
-			select {
-			case out <- b:
-			case <-ctx.Done():
-				return ctx.Err()
+			if err := send(ctx, b); err != nil {
+				return err
 			}
 			seq++
 			after = &last

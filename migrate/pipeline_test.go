@@ -107,3 +107,29 @@ func TestPipelineRawAndNeutralPages(t *testing.T) {
 		t.Errorf("written per range = %s; want 30 15 55", got)
 	}
 }
+
+// A writer of the shared pool given a batch of a partition whose context
+// already ended (the run was stopped by another partition's failure)
+// does not write it and fails the partition, so that its ranges are not
+// closed; the pool's writers then end.
+func TestPoolSkipsBatchOfEndedPartition(t *testing.T) {
+	dst := &rawSink{}
+	c := &copier{opts: Options{BatchSize: 7}, src: &rawSource{n: 10}, dst: dst, workers: 2}
+	parent, cancel := context.WithCancel(context.Background())
+	ctx, fc := adapters.WithFirstCause(parent)
+	defer fc.Stop()
+	pool := c.startWriters()
+	rc := &rangeCopy{c: c, ctx: ctx, part: "p", fc: fc, pool: pool, acks: make(chan ack, 1)}
+	cancel()
+	if err := rc.send(context.Background(), batch{points: []adapters.Point{{ID: adapters.NumID(1)}}}); err != nil {
+		t.Fatal(err)
+	}
+	rc.pending.Wait()
+	pool.stop()
+	if len(dst.neutral)+len(dst.raw) != 0 || len(rc.acks) != 0 {
+		t.Errorf("wrote %d points, acknowledged %d batches; want none: the partition had ended", len(dst.neutral)+len(dst.raw), len(rc.acks))
+	}
+	if err := fc.Err(); err != context.Canceled {
+		t.Errorf("the partition's first cause = %v; want context.Canceled, so that its ranges stay open", err)
+	}
+}

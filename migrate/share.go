@@ -231,6 +231,9 @@ func (lp *livePlan) targetReady(ctx context.Context) (bool, error) {
 	if !lp.tr.Def.Partitioned {
 		return true, nil
 	}
+	if w, ok := adapters.As[adapters.WrittenPartitions](lp.dst); ok && w.PartitionsByWrites() {
+		return true, nil // a sibling's tenants appear only as it writes them
+	}
 	tgt, err := lp.opts.readTarget(ctx)
 	if err != nil {
 		return false, err

@@ -3,7 +3,6 @@ package migrate
 import (
 	"context"
 	"strconv"
-	"strings"
 
 	"github.com/vecmig/vecmig/adapters"
 )
@@ -50,15 +49,16 @@ func sampleFindings(ctx context.Context, src adapters.Source, parts []string) ([
 // activeParts keeps the partitions that can be read without activating
 // them: reading an inactive Weaviate tenant of a class with
 // autoTenantActivation would activate it, and nothing would put it back.
+// With --partition i/N by partitions, parts is this run's share: the N
+// runs sample different tenants.
 func activeParts(def *adapters.Collection, parts []string) []string {
 	status := map[string]string{}
 	for _, p := range def.Partitions {
-		status[p.Name] = strings.ToUpper(p.Status)
+		status[p.Name] = p.Status
 	}
 	var out []string
 	for _, part := range parts {
-		switch status[part] {
-		case "", "HOT", "ACTIVE":
+		if adapters.PartitionActive(status[part]) {
 			out = append(out, part)
 		}
 	}

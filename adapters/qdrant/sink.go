@@ -47,6 +47,10 @@ func (s *Sink) Exists(ctx context.Context) (bool, error) {
 // Engine says definitions must come from Qdrant (or be mapped to it).
 func (s *Sink) Engine() string { return "qdrant" }
 
+// PartitionsByWrites is true for tenants in a payload field: a tenant is
+// on the target once a point of it is written (adapters.WrittenPartitions).
+func (s *Sink) PartitionsByWrites() bool { return s.c.layout.field != "" }
+
 // Prepare creates the collection from def, or keeps or recreates it.
 //
 // Creating needs a definition taken from Qdrant (def.Engine "qdrant"):

@@ -30,6 +30,7 @@ var abilities = map[string]func(any) bool{
 	"Searcher":           has[adapters.Searcher],
 	"BulkLoader":         has[adapters.BulkLoader],
 	"RequestLimiter":     has[adapters.RequestLimiter],
+	"WrittenPartitions":  has[adapters.WrittenPartitions],
 }
 
 // notAbilities are the other interfaces of package adapters.

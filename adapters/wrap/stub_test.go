@@ -115,9 +115,10 @@ func (s *stub) CheckSource(context.Context) ([]adapters.Finding, error) {
 func (s *stub) CheckTarget(context.Context, *adapters.Collection, adapters.OnExists) ([]adapters.Finding, error) {
 	return nil, s.call("checktarget")
 }
-func (s *stub) CopyMethod() string     { return "stubcopy" }
-func (s *stub) Engine() string         { return "stub" }
-func (s *stub) MaxRequestBytes() int64 { return 1 << 20 }
+func (s *stub) CopyMethod() string       { return "stubcopy" }
+func (s *stub) Engine() string           { return "stub" }
+func (s *stub) PartitionsByWrites() bool { return true }
+func (s *stub) MaxRequestBytes() int64   { return 1 << 20 }
 func (s *stub) PlanCopy(context.Context, adapters.Sink, adapters.CopyRequest) ([]adapters.Finding, error) {
 	return nil, s.call("plancopy")
 }

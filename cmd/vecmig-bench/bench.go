@@ -34,7 +34,11 @@ type config struct {
 	readers        int
 	ceilingWriters []int
 	repeat         int // runs per measurement; the fastest is kept
-	vecmigBin      string
+	// repeatShort is the runs of a measurement whose first run took less
+	// than shortRun: a copy of a second or two is the most swayed by a
+	// moment's noise on the machine, and repeating it costs little.
+	repeatShort int
+	vecmigBin   string
 	// sweep: the --workers and --batch-size values, and the engine.
 	sweepWorkers, sweepBatch []int
 	sweepEngine              string

@@ -78,6 +78,7 @@ func run(args []string) int {
 	fs.IntVar(&cfg.workers, "workers", 4, "vecmig --workers")
 	fs.IntVar(&cfg.readers, "readers", 4, "vecmig --readers")
 	fs.IntVar(&cfg.repeat, "repeat", 1, "run each measurement this many times (each on a fresh target) and keep the fastest")
+	fs.IntVar(&cfg.repeatShort, "repeat-short", 3, "run a measurement whose first run took under 10 s at least this many times, and keep the fastest")
 	writers := fs.String("ceiling-writers", "1,2,4,8", "concurrencies the ceiling tries, each on a fresh target")
 	jsonOut := fs.Bool("json", false, "print the results as JSON on stdout (progress still goes to stderr)")
 	out := fs.String("out", "", "also write the results to `DIR` (created): results.md, results.json and the plots (*.svg); a PATH ending in .md is the markdown file, with the rest beside it")
@@ -92,8 +93,8 @@ func run(args []string) int {
 		}
 		return 2
 	}
-	if cfg.points < 1 || cfg.dim < 1 || cfg.batchSize < 1 || cfg.workers < 1 || cfg.readers < 1 || cfg.repeat < 1 {
-		fmt.Fprintln(os.Stderr, "vecmig-bench: --points, --dim, --batch-size, --workers, --readers and --repeat must be at least 1")
+	if cfg.points < 1 || cfg.dim < 1 || cfg.batchSize < 1 || cfg.workers < 1 || cfg.readers < 1 || cfg.repeat < 1 || cfg.repeatShort < 1 {
+		fmt.Fprintln(os.Stderr, "vecmig-bench: --points, --dim, --batch-size, --workers, --readers, --repeat and --repeat-short must be at least 1")
 		return 2
 	}
 	fs.Visit(func(f *flag.Flag) { cfg.pointsSet = cfg.pointsSet || f.Name == "points" })

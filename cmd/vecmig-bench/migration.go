@@ -89,8 +89,8 @@ func runMigration(ctx context.Context, b *bench, p pair, tg migrationTargets, r 
 	if la := loadAverage(); la != "" {
 		r.Notes = append(r.Notes, "load average (1, 5, 15 min) before measuring: "+la+"; other work on the machine skews every figure")
 	}
-	if cfg.repeat > 1 {
-		r.Notes = append(r.Notes, fmt.Sprintf("each figure is the fastest of %d runs", cfg.repeat))
+	if note := repeatNote(cfg); note != "" {
+		r.Notes = append(r.Notes, note)
 	}
 	if _, ok := p.(serverProcesses); ok {
 		r.Notes = append(r.Notes, fmt.Sprintf("before each measurement the benchmark waited until both servers used less than %s of CPU per second (at most %s)", quietCPU, quietWait))
@@ -183,7 +183,7 @@ type candidate struct {
 // keeps each one's fastest run, in the order given.
 func (b *bench) alternate(ctx context.Context, p pair, want uint64, cs []candidate) ([]row, error) {
 	best := make([]row, len(cs))
-	for i := 0; i < max(b.cfg.repeat, 1); i++ {
+	for i := 0; i < b.rounds(best...); i++ {
 		for j := range cs {
 			k := j
 			if i%2 == 1 {
@@ -204,7 +204,7 @@ func (b *bench) alternate(ctx context.Context, p pair, want uint64, cs []candida
 // fastest repeats a measurement --repeat times and keeps the fastest run.
 func (b *bench) fastest(ctx context.Context, p pair, kind string, want uint64, measure func(dst string) (row, error)) (row, error) {
 	var best row
-	for i := 0; i < max(b.cfg.repeat, 1); i++ {
+	for i := 0; i < b.rounds(best); i++ {
 		x, err := b.measured(ctx, p, kind, want, measure)
 		if err != nil {
 			return row{}, err
@@ -214,6 +214,39 @@ func (b *bench) fastest(ctx context.Context, p pair, kind string, want uint64, m
 		}
 	}
 	return best, nil
+}
+
+// repeatNote says how many runs each figure is the fastest of.
+func repeatNote(cfg config) string {
+	n, short := max(cfg.repeat, 1), max(cfg.repeat, cfg.repeatShort)
+	switch {
+	case short > n && n == 1:
+		return fmt.Sprintf("each figure is from one run, or the fastest of %d where every method's first run took under %s (--repeat-short)", short, shortRun)
+	case short > n:
+		return fmt.Sprintf("each figure is the fastest of %d runs, or of %d where every method's first run took under %s (--repeat-short)", n, short, shortRun)
+	case n > 1:
+		return fmt.Sprintf("each figure is the fastest of %d runs", n)
+	}
+	return ""
+}
+
+// shortRun is the duration under which a measurement counts as short
+// (config.repeatShort).
+const shortRun = 10 * time.Second
+
+// rounds is how many times to run a measurement, given the fastest runs
+// so far (zero rows before the first): --repeat, or --repeat-short when
+// the slowest candidate's first run was short.
+func (b *bench) rounds(best ...row) int {
+	n := max(b.cfg.repeat, 1)
+	longest := 0.0
+	for _, r := range best {
+		longest = max(longest, r.Seconds)
+	}
+	if longest > 0 && longest < shortRun.Seconds() {
+		n = max(n, b.cfg.repeatShort)
+	}
+	return n
 }
 
 // loadAverage is /proc/loadavg's first three fields ("" where there is none).

@@ -37,8 +37,8 @@ func runSweep(ctx context.Context, b *bench) (*report, error) {
 	if la := loadAverage(); la != "" {
 		r.Notes = append(r.Notes, "load average (1, 5, 15 min) before measuring: "+la+"; other work on the machine skews every figure")
 	}
-	if cfg.repeat > 1 {
-		r.Notes = append(r.Notes, fmt.Sprintf("each figure is the fastest of %d runs", cfg.repeat))
+	if note := repeatNote(cfg); note != "" {
+		r.Notes = append(r.Notes, note)
 	}
 	eng := strings.ToUpper(p.engine()[:1]) + p.engine()[1:]
 	workers := &plot{File: "throughput-workers-" + p.engine() + ".svg", Title: fmt.Sprintf("%s → %s live, %d points x %d-d, batch size %d", eng, eng, cfg.points, cfg.dim, cfg.batchSize),

@@ -196,18 +196,39 @@ func TestAppendKeepsToTargetStrictMode(t *testing.T) {
 	}
 }
 
-// Weaviate cannot defer a class's indexing: the run says so in a note and
-// copies as usual.
+// Weaviate cannot defer a class's indexing: the run says so in a note,
+// once, and copies as usual. Its plan takes the number of writers from
+// the target's layout (4 per node holding the class's shards).
 func TestDeferIndexingNoteOnWeaviate(t *testing.T) {
 	w1, w2 := weaviateNode(t, 1), weaviateNode(t, 2)
 	fx := adaptertest.WeaviateFixtures(300)[0]
 	from := w1.Endpoint(weaviatetest.NewClassName(fx.Name))
 	to := w2.Endpoint(weaviatetest.NewClassName(fx.Name))
 	adaptertest.Load(t, all.Registry(), adapters.Config{}, from, fx)
-	r := runVecmig(t, t.TempDir(), nil, "migrate", "--from", from, "--to", to, "--defer-indexing", "--verify", "full")
+	const note = "--defer-indexing does not apply to Weaviate targets: a class's HNSW build settings"
+	args := []string{"migrate", "--from", from, "--to", to, "--defer-indexing"}
+
+	plan := runVecmig(t, t.TempDir(), nil, append(args, "--dry-run")...)
+	mustExit(t, plan, 0)
+	if !strings.Contains(plan.stdout, "workers: 4 (from the target: 1 shard on 1 node; --workers sets another number)") || strings.Count(plan.stdout, note) != 1 {
+		t.Errorf("the plan does not take 4 writers from the target's layout and say once that --defer-indexing does not apply:\n%s", plan.stdout)
+	}
+	if explicit := runVecmig(t, t.TempDir(), nil, append(args, "--dry-run", "--workers", "2")...); !strings.Contains(explicit.stdout, "workers: 2 (--workers)") {
+		t.Errorf("an explicit --workers 2 is not what the plan uses:\n%s", explicit.stdout)
+	}
+	sink, err := all.Registry().OpenSink(adaptertest.Ctx(t), to, adapters.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close()
+	if ok, err := sink.Exists(adaptertest.Ctx(t)); err != nil || ok {
+		t.Errorf("the target %s exists after dry runs (%v)", to, err)
+	}
+
+	r := runVecmig(t, t.TempDir(), nil, append(args, "--verify", "full")...)
 	mustExit(t, r, 0)
-	if !strings.Contains(r.stdout, "--defer-indexing does not apply to Weaviate targets: a class's HNSW build settings") {
-		t.Errorf("the run does not say --defer-indexing does not apply:\n%s", r.stdout)
+	if strings.Count(r.stdout, note) != 1 {
+		t.Errorf("the run does not say once that --defer-indexing does not apply:\n%s", r.stdout)
 	}
 	assertCopied(t, from, to, "", "")
 }

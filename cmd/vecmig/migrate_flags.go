@@ -55,7 +55,7 @@ func backupFlagString(c *cli.Context, name string) string {
 
 // workersFlag is --workers, whose default comes from the target.
 func workersFlag() cli.Flag {
-	return &cli.IntFlag{Name: "workers", DefaultText: "from the target, else 4", Usage: "concurrent writers (a Qdrant target suggests one per shard on each node, at least 2; the plan says which number is used and why)"}
+	return &cli.IntFlag{Name: "workers", DefaultText: "from the target, else 4", Usage: "concurrent writers (a Qdrant target suggests one per shard on each node, at least 2; a Weaviate target 4 per node holding the class; the plan says which number is used and why)"}
 }
 
 // workers is --workers when given, else 0: the target's suggestion.
