@@ -5,14 +5,11 @@ import (
 	"fmt"
 
 	"github.com/qdrant/go-client/qdrant"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/encoding"
-	grpcproto "google.golang.org/grpc/encoding/proto"
-	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/vecmig/vecmig/adapters"
+	"github.com/vecmig/vecmig/adapters/protoraw"
 )
 
 // The raw pass-through between two Qdrant servers (adapters.RawReader,
@@ -36,7 +33,7 @@ import (
 // descriptors.
 //
 // The raw messages travel through gRPC as bytes, with a codec of their own
-// (rawCodec): decoding a scroll answer into the unknown fields of an empty
+// (protoraw.Call): decoding a scroll answer into the unknown fields of an empty
 // message, or encoding a hand-made request from them, cost a third of
 // vecmig's CPU in a Qdrant copy (pooled buffers cleared whole, the unknown
 // fields grown field by field, and a copy each way).
@@ -180,40 +177,10 @@ const (
 	pointIDUUID        = 2
 )
 
-// rawMessage is a message gRPC carries as its bytes, undecoded.
-type rawMessage []byte
-
-// rawCodec sends a *rawMessage as it is and reads an answer into one with a
-// single copy out of gRPC's buffers; any other message goes through the
-// ordinary protobuf codec. Forced per call (grpc.ForceCodecV2), it leaves
-// the content type, and every other call, as they are.
-type rawCodec struct{}
-
-var protoCodec = encoding.GetCodecV2(grpcproto.Name)
-
-func (rawCodec) Name() string { return grpcproto.Name }
-
-func (rawCodec) Marshal(v any) (mem.BufferSlice, error) {
-	if m, ok := v.(*rawMessage); ok {
-		return mem.BufferSlice{mem.SliceBuffer(*m)}, nil
-	}
-	return protoCodec.Marshal(v)
-}
-
-func (rawCodec) Unmarshal(data mem.BufferSlice, v any) error {
-	if m, ok := v.(*rawMessage); ok {
-		*m = data.Materialize()
-		return nil
-	}
-	return protoCodec.Unmarshal(data, v)
-}
-
-var rawCall = grpc.ForceCodecV2(rawCodec{})
-
 // scrollRaw runs a scroll and returns the answer's bytes undecoded.
 func (c *conn) scrollRaw(ctx context.Context, req *qdrant.ScrollPoints) ([]byte, error) {
-	var raw rawMessage
-	if err := c.client.GetConnection().Invoke(ctx, qdrant.Points_Scroll_FullMethodName, req, &raw, rawCall); err != nil {
+	var raw protoraw.Message
+	if err := c.client.GetConnection().Invoke(ctx, qdrant.Points_Scroll_FullMethodName, req, &raw, protoraw.Call); err != nil {
 		return nil, err
 	}
 	return raw, nil
@@ -417,6 +384,6 @@ func (c *conn) upsertRaw(ctx context.Context, sel *qdrant.ShardKeySelector, b ra
 		buf = protowire.AppendTag(buf, upsertShardKeySel, protowire.BytesType)
 		buf = protowire.AppendBytes(buf, sb)
 	}
-	req := rawMessage(buf)
-	return c.client.GetConnection().Invoke(ctx, qdrant.Points_Upsert_FullMethodName, &req, &qdrant.PointsOperationResponse{}, rawCall)
+	req := protoraw.Message(buf)
+	return c.client.GetConnection().Invoke(ctx, qdrant.Points_Upsert_FullMethodName, &req, &qdrant.PointsOperationResponse{}, protoraw.Call)
 }

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/vecmig/vecmig/adapters"
+	"github.com/vecmig/vecmig/adapters/protoraw"
 )
 
 // Neutral points are upserted in protobuf's wire format written by hand:
@@ -78,8 +79,8 @@ func (c *conn) upsertWire(ctx context.Context, sel *qdrant.ShardKeySelector, ten
 		buf = protowire.AppendTag(buf, m.num, protowire.BytesType)
 		buf = protowire.AppendBytes(buf, b)
 	}
-	req := rawMessage(buf)
-	return c.client.GetConnection().Invoke(ctx, qdrant.Points_Upsert_FullMethodName, &req, &qdrant.PointsOperationResponse{}, rawCall)
+	req := protoraw.Message(buf)
+	return c.client.GetConnection().Invoke(ctx, qdrant.Points_Upsert_FullMethodName, &req, &qdrant.PointsOperationResponse{}, protoraw.Call)
 }
 
 // pointSizeHint is about a point's size on the wire.

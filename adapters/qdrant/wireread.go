@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/vecmig/vecmig/adapters"
+	"github.com/vecmig/vecmig/adapters/protoraw"
 )
 
 // A scroll's answer is decoded into neutral points by hand: decoding it
@@ -25,7 +26,7 @@ import (
 // last page (no next_page_offset).
 func decodeScroll(b []byte) (pts []adapters.Point, last bool, err error) {
 	last = true
-	err = wireFields(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+	err = protoraw.Fields(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 		if typ != protowire.BytesType {
 			return nil
 		}
@@ -60,7 +61,7 @@ func decodeRetrieved(b []byte) (adapters.Point, error) {
 func handPoint(b []byte) (p adapters.Point, ok bool) {
 	ok = true
 	haveID := false
-	err := wireFields(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+	err := protoraw.Fields(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 		if typ != protowire.BytesType {
 			ok = false
 			return nil
@@ -89,7 +90,7 @@ func handPoint(b []byte) (p adapters.Point, ok bool) {
 // payloadEntry reads a payload map entry holding a scalar.
 func payloadEntry(b []byte) (key string, x any, ok bool) {
 	ok = true
-	err := wireFields(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+	err := protoraw.Fields(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 		switch {
 		case num == mapKey && typ == protowire.BytesType:
 			key = string(v)
@@ -107,7 +108,7 @@ func payloadEntry(b []byte) (key string, x any, ok bool) {
 // or a bool (neutralValue's types); ok is false for a struct or list.
 func scalarValue(b []byte) (x any, ok bool) {
 	ok = true
-	err := wireFields(b, func(num protowire.Number, typ protowire.Type, v []byte, n uint64) error {
+	err := protoraw.Fields(b, func(num protowire.Number, typ protowire.Type, v []byte, n uint64) error {
 		switch {
 		case num == qvNull && typ == protowire.VarintType:
 			x = nil
@@ -130,7 +131,7 @@ func scalarValue(b []byte) (x any, ok bool) {
 // handVectors reads a VectorsOutput of dense vectors into p.
 func handVectors(b []byte, p *adapters.Point) bool {
 	ok := true
-	err := wireFields(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+	err := protoraw.Fields(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 		if typ != protowire.BytesType {
 			ok = false
 			return nil
@@ -141,7 +142,7 @@ func handVectors(b []byte, p *adapters.Point) bool {
 			p.Vectors, ok = map[string]adapters.Vector{adapters.DefaultVector: {Dense: d}}, ok && fine
 		case vectorsOutputNamed:
 			p.Vectors = nil
-			return wireFields(v, func(num protowire.Number, typ protowire.Type, entry []byte, _ uint64) error {
+			return protoraw.Fields(v, func(num protowire.Number, typ protowire.Type, entry []byte, _ uint64) error {
 				if num != namedVectorsMap || typ != protowire.BytesType {
 					ok = false
 					return nil
@@ -163,7 +164,7 @@ func handVectors(b []byte, p *adapters.Point) bool {
 
 func namedDense(b []byte) (name string, d []float32, ok bool) {
 	ok = true
-	err := wireFields(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+	err := protoraw.Fields(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 		switch {
 		case num == mapKey && typ == protowire.BytesType:
 			name = string(v)
@@ -186,13 +187,13 @@ func denseOutput(b []byte) (d []float32, ok bool) {
 	var flat, dense []float32
 	haveDense := false
 	ok = true
-	err := wireFields(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+	err := protoraw.Fields(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 		switch {
 		case num == vectorOutputData && typ == protowire.BytesType:
 			flat, ok = packedFloats(v, flat), ok && len(v)%4 == 0
 		case num == vectorOutputDense && typ == protowire.BytesType:
 			haveDense = true
-			return wireFields(v, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+			return protoraw.Fields(v, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 				if num != denseData || typ != protowire.BytesType || len(v)%4 != 0 {
 					ok = false
 					return nil
@@ -223,40 +224,4 @@ func packedFloats(b []byte, d []float32) []float32 {
 		d = append(d, math.Float32frombits(binary.LittleEndian.Uint32(b[i:])))
 	}
 	return d
-}
-
-// wireFields calls fn with each field of message b: a bytes field's
-// content as v, a varint or fixed field's value as x.
-func wireFields(b []byte, fn func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error) error {
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		b = b[n:]
-		var v []byte
-		var x uint64
-		switch typ {
-		case protowire.BytesType:
-			v, n = protowire.ConsumeBytes(b)
-		case protowire.VarintType:
-			x, n = protowire.ConsumeVarint(b)
-		case protowire.Fixed64Type:
-			x, n = protowire.ConsumeFixed64(b)
-		case protowire.Fixed32Type:
-			var y uint32
-			y, n = protowire.ConsumeFixed32(b)
-			x = uint64(y)
-		default:
-			n = protowire.ConsumeFieldValue(num, typ, b)
-		}
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		b = b[n:]
-		if err := fn(num, typ, v, x); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -6,16 +6,13 @@ import (
 	"fmt"
 	"math"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/encoding"
-	grpcproto "google.golang.org/grpc/encoding/proto"
-	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
 	pb "github.com/weaviate/weaviate/grpc/generated/protocol/v1"
 
 	"github.com/vecmig/vecmig/adapters"
+	"github.com/vecmig/vecmig/adapters/protoraw"
 )
 
 // The raw pass-through writes its batch request in protobuf's wire format
@@ -44,34 +41,6 @@ const (
 	vectorsName                         = 1 // Vectors.name
 	vectorsVectorBytes                  = 3
 )
-
-// rawMessage is a message gRPC carries as its bytes.
-type rawMessage []byte
-
-// rawCodec sends a *rawMessage as it is and reads an answer into one;
-// anything else goes through the protobuf codec. Forced per call, it leaves the content type as it is.
-type rawCodec struct{}
-
-var protoCodec = encoding.GetCodecV2(grpcproto.Name)
-
-func (rawCodec) Name() string { return grpcproto.Name }
-
-func (rawCodec) Marshal(v any) (mem.BufferSlice, error) {
-	if m, ok := v.(*rawMessage); ok {
-		return mem.BufferSlice{mem.SliceBuffer(*m)}, nil
-	}
-	return protoCodec.Marshal(v)
-}
-
-func (rawCodec) Unmarshal(data mem.BufferSlice, v any) error {
-	if m, ok := v.(*rawMessage); ok {
-		*m = data.Materialize() // a copy: the results alias it
-		return nil
-	}
-	return protoCodec.Unmarshal(data, v)
-}
-
-var rawCall = grpc.ForceCodecV2(rawCodec{})
 
 // batchObjectsMethod is the full name of Weaviate's BatchObjects call
 // (weaviate_grpc.pb.go spells it out; no constant is exported).
@@ -333,9 +302,9 @@ func exactNumber(x any) (float64, error) {
 func (s *Sink) sendRaw(ctx context.Context, partition string, req []byte, n int, id func(i int) adapters.ID) error {
 	gctx, cancel := s.c.grpcCtx(ctx)
 	defer cancel()
-	raw := rawMessage(req)
+	raw := protoraw.Message(req)
 	reply := &pb.BatchObjectsReply{}
-	if err := s.c.gc.Invoke(gctx, batchObjectsMethod, &raw, reply, rawCall); err != nil {
+	if err := s.c.gc.Invoke(gctx, batchObjectsMethod, &raw, reply, protoraw.Call); err != nil {
 		return s.c.grpcErr(fmt.Sprintf("write %d objects to tenant %q (ids %s to %s)", n, partition, id(0), id(n-1)), err)
 	}
 	if errs := reply.GetErrors(); len(errs) > 0 {

@@ -11,6 +11,7 @@ import (
 	pb "github.com/weaviate/weaviate/grpc/generated/protocol/v1"
 
 	"github.com/vecmig/vecmig/adapters"
+	"github.com/vecmig/vecmig/adapters/protoraw"
 )
 
 // Search replies are read in protobuf's wire format by hand: decoding them
@@ -82,8 +83,8 @@ func (w *wireResult) full() (*pb.SearchResult, error) {
 func (c *conn) searchWire(ctx context.Context, sr *pb.SearchRequest, what string) ([]wireResult, error) {
 	gctx, cancel := c.grpcCtx(ctx)
 	defer cancel()
-	var raw rawMessage
-	if err := c.gc.Invoke(gctx, searchMethod, sr, &raw, rawCall); err != nil {
+	var raw protoraw.Message
+	if err := c.gc.Invoke(gctx, searchMethod, sr, &raw, protoraw.Call); err != nil {
 		return nil, c.searchErr(ctx, sr, what, err)
 	}
 	res, err := parseSearchReply(raw)
@@ -96,7 +97,7 @@ func (c *conn) searchWire(ctx context.Context, sr *pb.SearchRequest, what string
 // parseSearchReply splits a SearchReply into its results.
 func parseSearchReply(b []byte) ([]wireResult, error) {
 	var out []wireResult
-	err := eachField(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+	err := protoraw.Fields(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 		if num != replyResults || typ != protowire.BytesType {
 			return nil // took, generative and group-by answers: not asked for
 		}
@@ -111,7 +112,7 @@ func parseSearchReply(b []byte) ([]wireResult, error) {
 
 func parseResult(b []byte) (md *pb.MetadataResult, props []wireProp, ok bool, err error) {
 	md, ok = &pb.MetadataResult{}, true
-	err = eachField(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+	err = protoraw.Fields(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 		var fine bool
 		var err error
 		switch {
@@ -130,7 +131,7 @@ func parseResult(b []byte) (md *pb.MetadataResult, props []wireProp, ok bool, er
 // field it does not know.
 func parseMetadata(b []byte, md *pb.MetadataResult) (ok bool, err error) {
 	ok, floats := true, false
-	err = eachField(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+	err = protoraw.Fields(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 		if typ != protowire.BytesType {
 			ok = false
 			return nil
@@ -146,7 +147,7 @@ func parseMetadata(b []byte, md *pb.MetadataResult) (ok bool, err error) {
 			md.IdAsBytes = v
 		case mdVectors:
 			nv := &pb.Vectors{}
-			err := eachField(v, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+			err := protoraw.Fields(v, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 				switch {
 				case num == vecName && typ == protowire.BytesType:
 					nv.Name = string(v)
@@ -175,11 +176,11 @@ func parseMetadata(b []byte, md *pb.MetadataResult) (ok bool, err error) {
 // copy (decodeResult and transcode look at non_ref_props only).
 func parseProperties(b []byte, props []wireProp) (_ []wireProp, ok bool, err error) {
 	ok = true
-	err = eachField(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+	err = protoraw.Fields(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 		if num != propsNonRefProps || typ != protowire.BytesType {
 			return nil
 		}
-		return eachField(v, func(num protowire.Number, typ protowire.Type, entry []byte, _ uint64) error {
+		return protoraw.Fields(v, func(num protowire.Number, typ protowire.Type, entry []byte, _ uint64) error {
 			if num != propsFields || typ != protowire.BytesType {
 				ok = false
 				return nil
@@ -198,13 +199,13 @@ func parseProperties(b []byte, props []wireProp) (_ []wireProp, ok bool, err err
 // parseEntry reads one map entry of Properties.fields.
 func parseEntry(b []byte) (p wireProp, ok bool, err error) {
 	ok, p.kind = true, pvNull // a missing value is no value
-	err = eachField(b, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
+	err = protoraw.Fields(b, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
 		switch {
 		case num == 1 && typ == protowire.BytesType:
 			p.key = string(v)
 		case num == 2 && typ == protowire.BytesType:
 			p.kind = pvNull
-			return eachField(v, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
+			return protoraw.Fields(v, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
 				switch {
 				case typ == protowire.BytesType && (num == pvString || num == pvDate || num == pvUUID || num == pvBlob || num == pvText):
 					p.kind, p.s = num, string(v)
@@ -221,43 +222,6 @@ func parseEntry(b []byte) (p wireProp, ok bool, err error) {
 		return nil
 	})
 	return p, ok, err
-}
-
-// eachField calls fn with each field of message b: a bytes field's
-// content as v, a varint or fixed field's value as x.
-func eachField(b []byte, fn func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error) error {
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		b = b[n:]
-		var v []byte
-		var x uint64
-		switch typ {
-		case protowire.BytesType:
-			v, n = protowire.ConsumeBytes(b)
-			v = v[:len(v):len(v)]
-		case protowire.VarintType:
-			x, n = protowire.ConsumeVarint(b)
-		case protowire.Fixed64Type:
-			x, n = protowire.ConsumeFixed64(b)
-		case protowire.Fixed32Type:
-			var y uint32
-			y, n = protowire.ConsumeFixed32(b)
-			x = uint64(y)
-		default:
-			n = protowire.ConsumeFieldValue(num, typ, b)
-		}
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		b = b[n:]
-		if err := fn(num, typ, v, x); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // value is a scalar property value as decodeValue gives it (nil: null).
