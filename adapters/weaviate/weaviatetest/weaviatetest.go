@@ -102,16 +102,26 @@ func Launch(ctx context.Context, opts Options) (*Node, error) {
 	if _, err := Binary(); err != nil {
 		return nil, err
 	}
-	n, err := newNode(opts)
-	if err != nil {
-		return nil, err
-	}
-	if err := n.start(ctx); err != nil {
+	for try := 1; ; try++ {
+		n, err := newNode(opts)
+		if err != nil {
+			return nil, err
+		}
+		err = n.start(ctx)
+		if err == nil {
+			return n, nil
+		}
 		n.removeWork()
-		return nil, err
+		// A port found free can be taken by another process before the
+		// server binds it (tests run in parallel): take new ones.
+		if try == portTries || !strings.Contains(err.Error(), "address already in use") {
+			return nil, err
+		}
 	}
-	return n, nil
 }
+
+// portTries is how many sets of free ports Launch tries.
+const portTries = 3
 
 func newNode(opts Options) (*Node, error) {
 	// The log lives outside the data dir: Weaviate takes every entry of
